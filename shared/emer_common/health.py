@@ -1,0 +1,55 @@
+"""A minimal HTTP health endpoint for Kubernetes probes.
+
+``/livez``: the process runs. ``/readyz``: connected to NATS and the models are loaded.
+Plain asyncio streams: two fixed routes do not justify a web framework dependency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+Check = Callable[[], bool]
+
+
+class HealthServer:
+    def __init__(self, port: int, ready: Check, live: Check | None = None) -> None:
+        self.port = port
+        self.ready = ready
+        self.live = live or (lambda: True)
+        self._server: asyncio.base_events.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "0.0.0.0", self.port)
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = await asyncio.wait_for(reader.readline(), timeout=5)
+            path = request_line.decode(errors="replace").split(" ")[1:2]
+            route = path[0] if path else ""
+            if route.startswith("/readyz"):
+                healthy = self.ready()
+            elif route.startswith("/livez") or route.startswith("/healthz"):
+                healthy = self.live()
+            else:
+                writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            body = b"ok" if healthy else b"not ready"
+            status = b"200 OK" if healthy else b"503 Service Unavailable"
+            writer.write(
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain\r\nContent-Length: "
+                + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                await writer.drain()
+                writer.close()

@@ -1,0 +1,72 @@
+"""Settings shared by every service: how to reach the bus and where media may be read.
+
+Each service has one settings class of its own (``emer_visual.settings`` and so on) with an
+env prefix of its own; they embed the classes here, which read the ``EMER_`` prefix, so one
+set of connection variables serves a whole deployment. Secrets can be given as files
+(``*_file`` fields, or a ``secrets_dir`` mounted from a Kubernetes Secret).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BusSettings(BaseSettings):
+    """Connection to NATS and the names of emer's streams."""
+
+    model_config = SettingsConfigDict(env_prefix="EMER_", extra="ignore", frozen=True)
+
+    nats_url: str | None = Field(
+        default=None,
+        description="nats:// or tls:// URL(s), comma separated. Unset: the CLI embeds a server.",
+    )
+    nats_creds_file: Path | None = Field(default=None, description="NATS .creds (JWT + nkey).")
+    nats_nkey_seed_file: Path | None = None
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_token: SecretStr | None = None
+    nats_tls_ca_file: Path | None = None
+    nats_tls_cert_file: Path | None = None
+    nats_tls_key_file: Path | None = None
+    nats_connect_timeout_s: float = 5.0
+    nats_max_reconnect_attempts: int = 60
+    subject_prefix: str = Field(
+        default="emer",
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="Prefix of every subject, stream, consumer and bucket name.",
+    )
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    stream_max_age_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    duplicate_window_s: float = Field(default=2 * 3600.0, gt=0)
+
+
+class MediaSettings(BaseSettings):
+    """Where services may read media from, and where they stage object-store downloads."""
+
+    model_config = SettingsConfigDict(env_prefix="EMER_MEDIA_", extra="ignore", frozen=True)
+
+    allowed_roots: tuple[Path, ...] = Field(
+        default=(),
+        description="Media paths must resolve inside one of these. Empty: only object-store "
+        "media are accepted.",
+    )
+    staging_dir: Path | None = Field(
+        default=None, description="Where object-store media are written; default a temp dir."
+    )
+
+
+class WorkerSettings(BaseSettings):
+    """Delivery semantics of a service's pull consumer."""
+
+    model_config = SettingsConfigDict(env_prefix="EMER_WORKER_", extra="ignore", frozen=True)
+
+    batch_size: int = Field(default=1, ge=1, le=256)
+    max_in_flight: int = Field(default=1, ge=1, le=256)
+    ack_wait_s: float = Field(default=60.0, gt=0)
+    max_deliver: int = Field(default=5, ge=1)
+    backoff_s: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0)
+    fetch_timeout_s: float = Field(default=2.0, gt=0)
+    heartbeat_s: float = Field(default=10.0, gt=0)
