@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from emer_common.contracts import ClueStatus, ErrorInfo, Evidence, ModelInfo
+from emer_common.contracts import ClueStatus, ErrorInfo, Evidence, ModelInfo, Word
 
 
 @dataclass(frozen=True)
@@ -39,3 +39,13 @@ class ModalityFindings:
             description="",
             error=ErrorInfo(code=code, message=message, permanent=True),
         )
+
+
+@dataclass(frozen=True)
+class SpeechTranscript:
+    """ASR output of the audio domain code; the audio service publishes it for the text one."""
+
+    text: str
+    language: str | None
+    words: tuple[Word, ...] = ()
+    model: ModelInfo | None = None

@@ -1,0 +1,1 @@
+"""Fusion LLM backends behind one interface (see base.py)."""
