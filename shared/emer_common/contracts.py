@@ -92,6 +92,9 @@ class ClipJob(Contract):
     end_s: float | None = None
     subtitle: str | None = None
     subtitle_source: str | None = None
+    subtitle_error: ErrorInfo | None = Field(
+        default=None, description="Why a subtitle sidecar could not be used, if it could not."
+    )
     language: str | None = None
     references: References | None = None
     modalities: tuple[Modality, ...] = ALL_MODALITIES
@@ -148,6 +151,9 @@ class ClueReport(Contract):
     clip_id: Id
     modality: Modality
     status: ClueStatus
+    job: ClipJob | None = Field(
+        default=None, description="The job this answers, so fusion needs no other lookup."
+    )
     description: str = ""
     cues: tuple[str, ...] = Field(
         default=(), description="Short emotion-related cue phrases, e.g. 'smiling'."

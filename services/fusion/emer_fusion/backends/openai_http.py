@@ -1,0 +1,123 @@
+"""OpenAI-compatible chat completions over HTTP: vLLM, llama.cpp server, Ollama, others."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from emer_common.contracts import ModelInfo
+from emer_fusion.backends.base import BackendError, ChatMessage, Generation, GenerationOptions
+from emer_fusion.settings import FusionSettings
+
+RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+BACKOFF_BASE_S = 0.5
+
+
+class OpenAIChatBackend:
+    """Calls ``POST {base_url}/chat/completions`` with retries and bounded concurrency."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_s: float = 60.0,
+        max_retries: int = 3,
+        max_concurrency: int = 4,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.model = model
+        self.max_retries = max_retries
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=timeout_s,
+            transport=transport,
+        )
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._info = ModelInfo(
+            component="fusion", backend="openai", model=model, version=base_url.rstrip("/")
+        )
+
+    @classmethod
+    def from_settings(cls, settings: FusionSettings) -> OpenAIChatBackend:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return cls(
+            settings.openai_base_url,
+            settings.openai_model,
+            key,
+            settings.openai_timeout_s,
+            settings.openai_max_retries,
+            settings.max_concurrency,
+        )
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    def generate(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Generation:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": options.max_new_tokens,
+            "temperature": options.temperature,
+            "seed": options.seed,
+        }
+        if options.stop:
+            body["stop"] = list(options.stop)
+        if options.json_mode:
+            body["response_format"] = {"type": "json_object"}
+        start = time.perf_counter()
+        reply = self._post_with_retries(body)
+        try:
+            text = reply["choices"][0]["message"]["content"] or ""
+            usage = reply.get("usage") or {}
+        except (KeyError, IndexError, TypeError) as error:
+            raise BackendError(f"malformed chat completion: {str(reply)[:300]}") from error
+        return Generation(
+            text=text.strip(),
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            elapsed_s=time.perf_counter() - start,
+        )
+
+    def score_candidates(
+        self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
+    ) -> list[float]:
+        raise BackendError("chat completion servers do not score candidates", transient=False)
+
+    def _post_with_retries(self, body: dict[str, Any]) -> dict[str, Any]:
+        last_error = "no attempt made"
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(BACKOFF_BASE_S * 2 ** (attempt - 1))
+            try:
+                with self._slots:
+                    response = self._client.post("/chat/completions", json=body)
+            except httpx.TimeoutException:
+                last_error = f"timed out after {self._client.timeout.read}s"
+                continue
+            except httpx.TransportError as error:
+                last_error = f"connection failed: {error}"
+                continue
+            if response.status_code in RETRY_STATUS:
+                last_error = f"HTTP {response.status_code}: {response.text[:200]}"
+                continue
+            if response.status_code >= 400:
+                raise BackendError(
+                    f"HTTP {response.status_code} from {response.request.url}: "
+                    f"{response.text[:300]}",
+                    transient=False,
+                )
+            try:
+                parsed: dict[str, Any] = response.json()
+            except ValueError:
+                last_error = f"invalid JSON body: {response.text[:200]}"
+                continue
+            return parsed
+        raise BackendError(f"LLM server failed after {self.max_retries + 1} tries: {last_error}")

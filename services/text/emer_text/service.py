@@ -1,0 +1,68 @@
+"""The text service: subtitles from the job, or the audio service's transcript.
+
+Two consumers: clip jobs (answered at once when a subtitle exists, or when there is no
+audio to wait for) and transcripts (answered for clips without a subtitle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from emer_common.bus.errors import Retry
+from emer_common.bus.topology import Service
+from emer_common.bus.worker import PullWorker
+from emer_common.clue_service import CluePublisher
+from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
+from emer_common.runtime import Bus, Runnable, run_service
+from emer_common.service_config import CommonConfig
+from emer_text.analyzer import TextAnalyzer
+from emer_text.settings import TextSettings
+
+
+def build_workers(bus: Bus, analyzer: TextAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
+    publisher = CluePublisher(bus, Modality.TEXT)
+
+    async def answer(job: ClipJob, text: str | None, source: str, language: str | None) -> None:
+        start = time.perf_counter()
+        findings = await asyncio.to_thread(analyzer.analyze, text, source, language)
+        await publisher.publish(job, findings, time.perf_counter() - start)
+
+    async def handle_job(job: ClipJob) -> Retry | None:
+        if Modality.TEXT not in job.modalities:
+            return None
+        if job.subtitle is not None:
+            await answer(job, job.subtitle, "subtitle", job.language)
+        elif Modality.AUDIO not in job.modalities:
+            await answer(job, None, "subtitle", job.language)
+        # otherwise the audio service's transcript will arrive on the other consumer
+        return None
+
+    async def handle_transcript(transcript: Transcript) -> Retry | None:
+        job = transcript.job
+        if Modality.TEXT in job.modalities and job.subtitle is None:
+            await answer(job, transcript.text, "transcript", transcript.language or job.language)
+        return None
+
+    async def transcript_failed(transcript: Transcript, error: ErrorInfo) -> None:
+        await publisher.publish_failure(transcript.job, error)
+
+    return [
+        PullWorker(
+            bus.js, bus.topology, bus.topology.consumer(Service.TEXT), ClipJob, handle_job,
+            common.worker, "text", on_dead_letter=publisher.publish_failure,
+        ),
+        PullWorker(
+            bus.js, bus.topology, bus.topology.consumer(Service.TEXT_TRANSCRIPTS), Transcript,
+            handle_transcript, common.worker, "text", on_dead_letter=transcript_failed,
+        ),
+    ]
+
+
+async def serve(settings: TextSettings, common: CommonConfig) -> None:
+    async def setup(bus: Bus) -> Sequence[Runnable]:
+        analyzer = TextAnalyzer.from_settings(settings)
+        return build_workers(bus, analyzer, common)
+
+    await run_service("text", common.bus, setup, settings.health_port)
