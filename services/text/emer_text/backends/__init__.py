@@ -1,0 +1,1 @@
+"""Text backends behind one small Protocol; ``registry`` builds them from settings."""
