@@ -1,0 +1,48 @@
+"""Shared fixtures: a real nats-server per test session, unique names per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from emer_common.bus.embedded import EmbeddedNats
+from emer_common.runtime import Bus, close_bus, open_bus
+from emer_common.settings import BusSettings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[EmbeddedNats]:
+    with EmbeddedNats() as server:
+        yield server
+
+
+@pytest.fixture
+def bus_settings(nats_server: EmbeddedNats) -> BusSettings:
+    """Settings with a prefix of this test's own, so streams never collide."""
+    prefix = "t" + uuid.uuid4().hex[:10]
+    return BusSettings(nats_url=nats_server.url, subject_prefix=prefix)
+
+
+@pytest.fixture
+async def bus(bus_settings: BusSettings) -> AsyncIterator[Bus]:
+    opened = await open_bus(bus_settings, "emer-test")
+    yield opened
+    await close_bus(opened)
+
+
+@pytest.fixture(scope="session")
+def benchmark_dir() -> Path:
+    value = os.environ.get("EMER_BENCHMARK_DIR")
+    if not value:
+        pytest.skip("EMER_BENCHMARK_DIR is not set (CI sets it to ../shared/benchmarks)")
+    path = Path(value)
+    if not path.is_dir():
+        pytest.skip(f"EMER_BENCHMARK_DIR={value} is not a directory")
+    return path
