@@ -17,9 +17,7 @@ from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
 
 
-def build_workers(
-    bus: Bus, analyzer: VisualAnalyzer, common: CommonConfig
-) -> Sequence[Runnable]:
+def build_workers(bus: Bus, analyzer: VisualAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
     publisher = CluePublisher(bus, Modality.VISUAL)
     resolver = common.resolver(bus)
 
@@ -36,7 +34,13 @@ def build_workers(
     spec = bus.topology.consumer(Service.VISUAL)
     return [
         PullWorker(
-            bus.js, bus.topology, spec, ClipJob, handle, common.worker, "visual",
+            bus.js,
+            bus.topology,
+            spec,
+            ClipJob,
+            handle,
+            common.worker,
+            "visual",
             on_dead_letter=publisher.publish_failure,
         )
     ]

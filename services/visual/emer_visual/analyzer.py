@@ -1,0 +1,191 @@
+"""The visual clue of one clip: frames -> faces -> action units, expression, movement -> words.
+
+``VisualAnalyzer.from_settings`` loads the models once; ``analyze`` is the domain function
+the service calls per clip. It imports nothing from the bus.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from emer_common.contracts import ClueStatus, Evidence, ModelInfo
+from emer_common.findings import ModalityFindings
+from emer_common.media import MediaError, probe
+
+from emer_visual import actions, describe, emotions, evidence, head, quality, timeline, tracking
+from emer_visual.backends import ExpressionBackend, create_backend
+from emer_visual.crops import square_crop
+from emer_visual.faces import FaceLandmarker, FaceObservation
+from emer_visual.frames import SampledFrame, sample_frames
+from emer_visual.settings import VisualSettings
+
+log = logging.getLogger(__name__)
+
+HINT_MIN = 0.1
+"""Emotion words weaker than this are left out of the hints."""
+IMAGE_FRAME_SPACING_S = 1.0
+"""Nominal time between still images given to ``analyze_images`` (they have no clock)."""
+
+
+class VisualAnalyzer:
+    """Face landmarker + expression backend, loaded once per process."""
+
+    def __init__(
+        self, settings: VisualSettings, landmarker: FaceLandmarker, backend: ExpressionBackend
+    ) -> None:
+        self.settings = settings
+        self.landmarker = landmarker
+        self.backend = backend
+        self.models: tuple[ModelInfo, ...] = (landmarker.model, backend.model)
+        self._lock = threading.Lock()
+        if not backend.trained:
+            log.warning(
+                "visual backend %r runs without trained weights: its scores are ignored",
+                backend.name,
+            )
+
+    @classmethod
+    def from_settings(cls, settings: VisualSettings) -> VisualAnalyzer:
+        """Load the face landmarker and the configured expression backend."""
+        landmarker = FaceLandmarker(
+            settings.face_landmarker_path, settings.max_faces, settings.min_detection_confidence
+        )
+        return cls(settings, landmarker, create_backend(settings))
+
+    def close(self) -> None:
+        self.landmarker.close()
+        self.backend.close()
+
+    def analyze(self, path: Path, start_s: float, end_s: float | None) -> ModalityFindings:
+        """Visual clues of ``[start_s, end_s)`` of ``path`` (to the end when ``end_s`` is None).
+
+        Raises ``MediaError`` for a missing, empty or undecodable file.
+        """
+        info = probe(path)
+        if not info.has_video:
+            return ModalityFindings.no_signal(
+                "no_video_stream", "The file has no video stream (audio only).", self.models
+            )
+        sample = sample_frames(
+            path, start_s, end_s, self.settings.frames_per_clip, self.settings.max_side_px
+        )
+        if not sample.frames:
+            if info.duration_s is None or start_s < info.duration_s:
+                raise MediaError("unreadable_media", f"{path}: no video frame could be decoded")
+            return ModalityFindings.no_signal(
+                "no_frames_in_range",
+                f"The video ends at {info.duration_s:.1f} s, before the clip starts "
+                f"({start_s:.1f} s).",
+                self.models,
+            )
+        return self.analyze_frames(sample.frames, sample.shot_changes_s)
+
+    def analyze_images(self, images: Sequence[np.ndarray]) -> ModalityFindings:
+        """Visual clues of still RGB images, treated as frames ``IMAGE_FRAME_SPACING_S`` apart."""
+        frames = tuple(
+            SampledFrame(i * IMAGE_FRAME_SPACING_S, np.ascontiguousarray(img[..., :3]), i)
+            for i, img in enumerate(images)
+        )
+        return self.analyze_frames(frames)
+
+    def analyze_frames(
+        self, frames: Sequence[SampledFrame], shot_changes_s: Sequence[float] = ()
+    ) -> ModalityFindings:
+        """The clue from already sampled frames."""
+        with self._lock:
+            detections = self.landmarker.detect([f.rgb for f in frames])
+        tracks = tracking.link_tracks(detections)
+        main = tracking.main_track(tracks, len(frames))
+        if main is None:
+            return self._no_face(frames)
+        readable = {
+            i: face for i, face in main.faces.items() if face.height >= self.settings.min_face_px
+        }
+        if not readable:
+            return dataclasses.replace(
+                ModalityFindings.no_signal(
+                    "face_too_small",
+                    f"A face is visible but too small to read (about {main.mean_height():.0f} px "
+                    f"tall, below {self.settings.min_face_px} px).",
+                    self.models,
+                ),
+                evidence=(
+                    Evidence(
+                        name="main_face_height", value=round(main.mean_height(), 1), unit="px"
+                    ),
+                ),
+            )
+        readings = self._readings(frames, readable)
+        scene = describe.SceneFacts(
+            faces_max=max(len(d) for d in detections),
+            main_frames=len(readable),
+            sampled_frames=len(frames),
+            shot_changes_s=tuple(shot_changes_s),
+        )
+        return self._findings(scene, readings)
+
+    def _readings(
+        self, frames: Sequence[SampledFrame], faces: dict[int, FaceObservation]
+    ) -> list[timeline.FrameReading]:
+        order = sorted(faces)
+        crops = [square_crop(frames[i].rgb, faces[i]) for i in order]
+        probabilities = self.backend.predict(crops) if self.backend.trained else None
+        readings = []
+        for row, i in enumerate(order):
+            face = faces[i]
+            levels = actions.raw_levels(face)
+            degrees = actions.degrees(levels)
+            au_scores = emotions.prototype_scores(degrees)
+            classifier = (
+                emotions.classifier_distribution(probabilities[row], self.backend.labels)
+                if probabilities is not None
+                else None
+            )
+            readings.append(
+                timeline.FrameReading(
+                    time_s=frames[i].time_s,
+                    levels=levels,
+                    degrees=degrees,
+                    active=actions.active(levels),
+                    au_scores=au_scores,
+                    classifier=classifier,
+                    fused=emotions.fuse(au_scores, classifier),
+                    head=head.head_frame(frames[i].time_s, face),
+                    face_height_px=face.height,
+                )
+            )
+        return readings
+
+    def _findings(
+        self, scene: describe.SceneFacts, readings: list[timeline.FrameReading]
+    ) -> ModalityFindings:
+        segments = timeline.segments(readings)
+        episodes = timeline.au_episodes(readings)
+        events = head.movement_events([r.head for r in readings])
+        name = self.backend.name
+        strengths = timeline.emotion_strengths(readings)
+        hints = {w: round(s, 3) for w, s in strengths.items() if s >= HINT_MIN}
+        return ModalityFindings(
+            status=ClueStatus.OK,
+            description=describe.describe(scene, segments, episodes, events, name),
+            cues=describe.cues(scene, segments, episodes, events),
+            emotion_hints=dict(sorted(hints.items(), key=lambda kv: -kv[1])),
+            evidence=evidence.build_evidence(scene, readings, segments, episodes, events, name),
+            models=self.models,
+        )
+
+    def _no_face(self, frames: Sequence[SampledFrame]) -> ModalityFindings:
+        code, message, median = quality.no_face_reason([f.rgb for f in frames])
+        return dataclasses.replace(
+            ModalityFindings.no_signal(code, message, self.models),
+            evidence=(
+                Evidence(name="median_brightness", value=round(median.mean_luma, 3), unit="0-1"),
+                Evidence(name="median_sharpness", value=round(median.sharpness, 1), unit="lap var"),
+                Evidence(name="sampled_frames", value=len(frames), unit="frames"),
+            ),
+        )
