@@ -1,0 +1,249 @@
+{{/*
+Names, labels, images, GPU resources, placement and security contexts. Templates stay thin:
+everything that is computed lives here (and in _env.tpl, _validate.tpl).
+*/}}
+
+{{/* Chart name, overridable. */}}
+{{- define "emer.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Release-wide prefix of every resource name; short enough to leave room for a suffix. */}}
+{{- define "emer.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 45 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 45 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 45 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of one component's resources. Call with (dict "root" $ "component" "visual"). */}}
+{{- define "emer.componentName" -}}
+{{- printf "%s-%s" (include "emer.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "emer.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels of every resource. Call with (dict "root" $ "component" "visual"). */}}
+{{- define "emer.labels" -}}
+helm.sh/chart: {{ include "emer.chart" .root }}
+{{ include "emer.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: emer
+{{- end -}}
+
+{{/* Labels that select one component's pods; stable across upgrades. */}}
+{{- define "emer.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "emer.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "emer.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "emer.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of the ConfigMap holding the configuration every service shares. */}}
+{{- define "emer.configName" -}}
+{{- include "emer.componentName" (dict "root" . "component" "config") -}}
+{{- end -}}
+
+{{/* Services that may run on a GPU; text and scoring are CPU only. */}}
+{{- define "emer.gpuCapableServices" -}}
+{{- list "visual" "audio" "fusion" | toJson -}}
+{{- end -}}
+
+{{/* Whether a service runs on a GPU. Call with (dict "root" $ "name" "audio" "svc" $svc). */}}
+{{- define "emer.gpuEnabled" -}}
+{{- if and (dig "gpu" "enabled" false .svc) (has .name (include "emer.gpuCapableServices" . | fromJsonArray)) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+Image reference. Call with (dict "root" $ "image" $image "gpu" "true"|""). The tag defaults to
+image.tag or the appVersion, plus image.cudaTagSuffix for GPU services.
+*/}}
+{{- define "emer.image" -}}
+{{- $root := .root -}}
+{{- $registry := .image.registry | default $root.Values.image.registry -}}
+{{- $tag := .image.tag -}}
+{{- if not $tag -}}
+{{- $tag = printf "%s%s" ($root.Values.image.tag | default $root.Chart.AppVersion) (ternary $root.Values.image.cudaTagSuffix "" (eq (toString .gpu) "true")) -}}
+{{- end -}}
+{{- $ref := printf "%s:%s" .image.repository $tag -}}
+{{- if $registry -}}
+{{- $ref = printf "%s/%s" (trimSuffix "/" $registry) $ref -}}
+{{- end -}}
+{{- if .image.digest -}}
+{{- $ref = printf "%s@%s" $ref .image.digest -}}
+{{- end -}}
+{{- $ref -}}
+{{- end -}}
+
+{{/* Image of the emer command line (hook Job, test pod). */}}
+{{- define "emer.cliImage" -}}
+{{- include "emer.image" (dict "root" . "image" .Values.cliImage "gpu" "") -}}
+{{- end -}}
+
+{{/*
+Container resources; GPU services get `<gpu.resourceName>: count` limits (extended resources
+need no request: it defaults to the limit). Call with (dict "root" $ "resources" $r "gpuCount" n)
+where gpuCount is 0 for CPU pods.
+*/}}
+{{- define "emer.resources" -}}
+{{- $res := deepCopy (.resources | default dict) -}}
+{{- if gt (int .gpuCount) 0 -}}
+{{- $limits := deepCopy (get $res "limits" | default dict) -}}
+{{- $_ := set $limits .root.Values.gpu.resourceName (toString (int .gpuCount)) -}}
+{{- $_ := set $res "limits" $limits -}}
+{{- end -}}
+{{- toYaml $res -}}
+{{- end -}}
+
+{{/*
+Scheduling fields of a pod spec. GPU pods get the gpu block's nodeSelector, tolerations and
+runtimeClassName on top of their own. Call with (dict "root" $ "spec" $svc "gpu" "true"|"").
+*/}}
+{{- define "emer.placement" -}}
+{{- $gpu := eq (toString .gpu) "true" -}}
+{{- $nodeSelector := deepCopy (.spec.nodeSelector | default dict) -}}
+{{- $tolerations := .spec.tolerations | default list -}}
+{{- if $gpu -}}
+{{- $nodeSelector = merge $nodeSelector (.root.Values.gpu.nodeSelector | default dict) -}}
+{{- $tolerations = concat $tolerations (.root.Values.gpu.tolerations | default list) -}}
+{{- end -}}
+{{- with $nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .spec.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .spec.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if and $gpu .root.Values.gpu.runtimeClassName }}
+runtimeClassName: {{ .root.Values.gpu.runtimeClassName }}
+{{- end }}
+{{- with .root.Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod-level security and pull secrets of every pod, hooks included. */}}
+{{- define "emer.podSecurity" -}}
+automountServiceAccountToken: false
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod-level fields of the long-running pods (the ServiceAccount exists by then). */}}
+{{- define "emer.podCommon" -}}
+serviceAccountName: {{ include "emer.serviceAccountName" . }}
+{{ include "emer.podSecurity" . }}
+{{- end -}}
+
+{{/* Container security context: the restricted profile from values. */}}
+{{- define "emer.containerSecurityContext" -}}
+{{- toYaml .Values.containerSecurityContext -}}
+{{- end -}}
+
+{{/* Writable /tmp: the only writable path besides mounted volumes. */}}
+{{- define "emer.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end -}}
+
+{{/*
+JetStream stream + durable consumer(s) one service pulls from, derived from the subject prefix
+exactly as emer_common.bus.topology names them. Call with (dict "root" $ "name" "text").
+Returns a JSON list of {stream, consumer}.
+*/}}
+{{- define "emer.consumers" -}}
+{{- $p := .root.Values.bus.subjectPrefix -}}
+{{- $P := upper $p -}}
+{{- $jobs := printf "%s_JOBS" $P -}}
+{{- $clues := printf "%s_CLUES" $P -}}
+{{- $results := printf "%s_RESULTS" $P -}}
+{{- $targets := dict
+  "visual" (list (dict "stream" $jobs "consumer" (printf "%s-visual" $p)))
+  "audio" (list (dict "stream" $jobs "consumer" (printf "%s-audio" $p)))
+  "text" (list
+    (dict "stream" $jobs "consumer" (printf "%s-text" $p))
+    (dict "stream" $clues "consumer" (printf "%s-text-transcripts" $p)))
+  "fusion" (list (dict "stream" $clues "consumer" (printf "%s-fusion" $p)))
+  "scoring" (list (dict "stream" $results "consumer" (printf "%s-scoring" $p)))
+-}}
+{{- get $targets .name | toJson -}}
+{{- end -}}
+
+{{/* Name of the vLLM Service / Deployment. */}}
+{{- define "emer.vllmName" -}}
+{{- include "emer.componentName" (dict "root" . "component" "vllm") -}}
+{{- end -}}
+
+{{/* In-cluster OpenAI-compatible base URL of this release's vLLM. */}}
+{{- define "emer.vllmBaseUrl" -}}
+{{- printf "http://%s.%s.svc:%d/v1" (include "emer.vllmName" .) .Release.Namespace (int .Values.vllm.port) -}}
+{{- end -}}
+
+{{/* Volume of the model cache: a PVC or an emptyDir. */}}
+{{- define "emer.modelCacheVolume" -}}
+- name: model-cache
+{{- if .Values.modelCache.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .Values.modelCache.existingClaim }}
+{{- else if .Values.modelCache.create }}
+  persistentVolumeClaim:
+    claimName: {{ include "emer.componentName" (dict "root" . "component" "models") }}
+{{- else }}
+  emptyDir: {}
+{{- end }}
+{{- end -}}
+
+{{/* Whether the model cache is persistent (a PVC) rather than a per-pod emptyDir. */}}
+{{- define "emer.modelCachePersistent" -}}
+{{- if or .Values.modelCache.existingClaim .Values.modelCache.create -}}true{{- end -}}
+{{- end -}}
+
+{{/* Egress every bus client needs: DNS, NATS, and networkPolicy.extraEgress. */}}
+{{- define "emer.egressBase" -}}
+{{- $np := .Values.networkPolicy -}}
+- ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+- ports:
+    - port: {{ $np.natsPort }}
+      protocol: TCP
+  {{- with $np.natsPeers }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- with $np.extraEgress }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,137 @@
+{{/*
+Checks that values.schema.json cannot express. Each check returns "" or one message that says
+what is wrong and how to fix it; emer.validateValues fails the render with all of them.
+*/}}
+
+{{- define "emer.validateValues" -}}
+{{- $checks := list "bus" "services" "gpu" "autoscaling" "fusion" "vllm" "plainSecrets" "imageTags" "security" -}}
+{{- $messages := list -}}
+{{- range $checks -}}
+{{- $message := include (printf "emer.validate.%s" .) $ | trim -}}
+{{- if $message -}}{{- $messages = append $messages $message -}}{{- end -}}
+{{- end -}}
+{{- if $messages -}}
+{{- fail (printf "\n\nemer: invalid values:\n%s\n" (join "\n" $messages)) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.bus" -}}
+{{- $bus := .Values.bus -}}
+{{- if not $bus.url -}}
+- bus.url is empty. Set it to your NATS server, e.g. --set bus.url=nats://nats.nats.svc.cluster.local:4222 (install NATS with JetStream first: docs/deployment.md).
+{{- else -}}
+{{- range $url := splitList "," $bus.url -}}
+{{- if not (regexMatch "^(nats|tls)://[^/\\s]+$" (trim $url)) }}
+- bus.url entry {{ trim $url | quote }} is not a NATS URL. Use nats://host:4222 or tls://host:4222 (comma separated for several servers).
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (ne $bus.auth.type "none") (not $bus.auth.existingSecret) }}
+- bus.auth.type is {{ $bus.auth.type | quote }} but bus.auth.existingSecret is empty. Create a Secret with the credentials (e.g. kubectl create secret generic emer-nats --from-file=nats.creds=./user.creds) and set bus.auth.existingSecret=emer-nats.
+{{- end -}}
+{{- if and $bus.tls.enabled (not $bus.tls.existingSecret) }}
+- bus.tls.enabled is true but bus.tls.existingSecret is empty. Put the CA (and client certificate) in a Secret (keys ca.crt, tls.crt, tls.key) and set bus.tls.existingSecret.
+{{- end -}}
+{{- if and $bus.tls.enabled (hasPrefix "nats://" $bus.url) }}
+- bus.tls.enabled is true but bus.url starts with nats://. Use tls://host:4222 so the client insists on TLS.
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.services" -}}
+{{- $enabled := list -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if $svc.enabled -}}{{- $enabled = append $enabled $name -}}{{- end -}}
+{{- end -}}
+{{- if not $enabled -}}
+- every service is disabled. Enable at least one, e.g. --set services.text.enabled=true.
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.gpu" -}}
+{{- $capable := include "emer.gpuCapableServices" . | fromJsonArray -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if and (dig "gpu" "enabled" false $svc) (not (has $name $capable)) }}
+- services.{{ $name }}.gpu.enabled is true, but {{ $name }} runs on CPU only (GPU services: {{ join ", " $capable }}). Remove services.{{ $name }}.gpu.
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.autoscaling" -}}
+{{- $keda := .Values.keda -}}
+{{- range $name, $svc := .Values.services -}}
+{{- $a := $svc.autoscaling -}}
+{{- if and $svc.enabled $a.enabled -}}
+{{- if gt (int $a.minReplicas) (int $a.maxReplicas) }}
+- services.{{ $name }}.autoscaling.minReplicas ({{ $a.minReplicas }}) is above maxReplicas ({{ $a.maxReplicas }}). Lower minReplicas or raise maxReplicas.
+{{- end -}}
+{{- if and (not $keda.enabled) (lt (int $a.minReplicas) 1) }}
+- services.{{ $name }}.autoscaling.minReplicas is 0, which needs KEDA (a HorizontalPodAutoscaler cannot scale to zero). Set keda.enabled=true or minReplicas >= 1.
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and $keda.enabled (not $keda.natsMonitoringEndpoint) }}
+- keda.enabled is true but keda.natsMonitoringEndpoint is empty. Set it to the NATS monitoring host:port, e.g. nats.nats.svc.cluster.local:8222 (the nats-io chart serves it on 8222).
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.fusion" -}}
+{{- $f := .Values.services.fusion -}}
+{{- if and $f.enabled (eq $f.backend "openai") (not $f.openai.baseUrl) (not .Values.vllm.enabled) }}
+- services.fusion.backend is "openai" but neither services.fusion.openai.baseUrl nor vllm.enabled is set. Point it at an OpenAI-compatible server (--set services.fusion.openai.baseUrl=https://host/v1) or enable the bundled vLLM (--set vllm.enabled=true).
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.vllm" -}}
+{{- $vllm := .Values.vllm -}}
+{{- if $vllm.enabled -}}
+{{- if ne .Values.services.fusion.backend "openai" }}
+- vllm.enabled is true but services.fusion.backend is {{ .Values.services.fusion.backend | quote }}, so nothing would use it. Set services.fusion.backend=openai (the base URL then defaults to the vLLM Service) or disable vllm.
+{{- end -}}
+{{- if and (hasPrefix "/" $vllm.model) (not (include "emer.modelCachePersistent" .)) }}
+- vllm.model is the path {{ $vllm.model | quote }} but the model cache is an empty per-pod volume. Put the model on a PVC and set modelCache.existingClaim (see docs/deployment.md, "Model cache").
+{{- end -}}
+{{- if and (hasPrefix "/" $vllm.model) (not (hasPrefix (printf "%s/" (trimSuffix "/" .Values.modelCache.mountPath)) $vllm.model)) }}
+- vllm.model {{ $vllm.model | quote }} is outside the model cache mount {{ .Values.modelCache.mountPath | quote }}. Use a path under it.
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Env maps take plain values, so they must never carry a secret. */}}
+{{- define "emer.validate.plainSecrets" -}}
+{{- $pattern := "(?i)(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|CREDENTIAL|PRIVATE_?KEY|SEED|CREDS)" -}}
+{{- $fileLike := "(?i)_(FILE|DIR|PATH)$" -}}
+{{- $maps := dict "extraEnv" .Values.extraEnv -}}
+{{- range $name, $svc := .Values.services -}}
+{{- $_ := set $maps (printf "services.%s.env" $name) ($svc.env | default dict) -}}
+{{- end -}}
+{{- range $where, $env := $maps -}}
+{{- range $key, $_ := $env -}}
+{{- if and (regexMatch $pattern $key) (not (regexMatch $fileLike $key)) }}
+- {{ $where }}.{{ $key }} looks like a secret, and env values are stored in plain text. Keep it in a Kubernetes Secret and reference it: bus.auth.existingSecret for NATS credentials, services.fusion.openai.apiKeySecret / vllm.apiKeySecret for API keys.
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.imageTags" -}}
+{{- $tags := dict "image.tag" .Values.image.tag "cliImage.tag" .Values.cliImage.tag "vllm.image.tag" .Values.vllm.image.tag -}}
+{{- range $name, $svc := .Values.services -}}
+{{- $_ := set $tags (printf "services.%s.image.tag" $name) $svc.image.tag -}}
+{{- end -}}
+{{- range $where, $tag := $tags -}}
+{{- if eq (toString $tag) "latest" }}
+- {{ $where }} is "latest". Pin a version (e.g. the chart's appVersion {{ $.Chart.AppVersion }}) or a digest so every replica runs the same code.
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.security" -}}
+{{- $pod := .Values.podSecurityContext -}}
+{{- $c := .Values.containerSecurityContext -}}
+{{- if or (not $pod.runAsNonRoot) (not $c.runAsNonRoot) }}
+- podSecurityContext/containerSecurityContext.runAsNonRoot must stay true: the images run as uid 10001 and the restricted Pod Security profile requires it.
+{{- end -}}
+{{- if or $c.allowPrivilegeEscalation $c.privileged }}
+- containerSecurityContext.allowPrivilegeEscalation and .privileged must stay false: no emer container needs them.
+{{- end -}}
+{{- end -}}
