@@ -10,7 +10,7 @@ raw values). Two limits of the landmarker model shape them:
 * ``cheekSquint`` and ``noseSneer`` stay near 0 on every face we tried, so AU6 (cheek raiser)
   falls back to ``eyeSquint`` while the lip corners are pulled up (the eyes narrow in a
   Duchenne smile), and AU9 (nose wrinkler) rarely fires;
-* ``eyeSquint`` is 0.3-0.6 on relaxed faces, so AU7 (lid tightener) needs 0.65.
+* ``eyeSquint`` is 0.3-0.65 on relaxed faces, so AU7 (lid tightener) needs 0.7.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ AU7 = ActionUnit(
     "lid tightener",
     ("eyeSquintLeft", "eyeSquintRight"),
     0.30,
-    0.65,
+    0.70,
     0.90,
     "the eyelids are tightened",
 )

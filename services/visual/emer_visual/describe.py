@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emer_visual.actions import ActionUnit, facs_letter
+from emer_visual.actions import ACTION_UNITS, ActionUnit, facs_letter
 from emer_visual.emotions import EMOTIONS
 from emer_visual.head import MovementEvent
 from emer_visual.timeline import AuEpisode, Segment
@@ -68,6 +68,14 @@ TELLING_ORDER: tuple[str, ...] = (
     "AU43",
 )
 """Order in which a segment's actions are told: the most telling first."""
+COMBINED: dict[frozenset[str], tuple[str, str]] = {
+    frozenset({"AU1", "AU2"}): ("the brows are raised", "the raised brows come down"),
+    frozenset({"AU6", "AU12"}): (
+        "the corners of the mouth are pulled up into a smile that raises the cheeks",
+        "the smile fades",
+    ),
+}
+"""AU pairs told as one action: (phrase when it appears, phrase when it fades)."""
 UNDESCRIBED_IN_SEGMENTS = frozenset({"AU43"})
 """AUs told with the movements instead (closed eyes), not in the expression segments."""
 PEAKS_TOLD = 2
@@ -103,16 +111,27 @@ def _units(segment: Segment) -> list[ActionUnit]:
     return sorted(units, key=lambda u: TELLING_ORDER.index(u.code))
 
 
+def _phrases(codes: set[str], appear: bool) -> list[str]:
+    """Phrases for AUs that appear (or fade), pairs in ``COMBINED`` told as one action."""
+    told: list[str] = []
+    left = set(codes)
+    for pair, (appears, fades) in COMBINED.items():
+        if pair <= left:
+            told.append(appears if appear else fades)
+            left -= pair
+    by_code = {u.code: u for u in ACTION_UNITS}
+    for code in sorted(left, key=TELLING_ORDER.index):
+        told.append(by_code[code].phrase if appear else FADES[code])
+    return told
+
+
 def _segment_clause(segment: Segment, previous: Segment | None) -> str:
-    units = _units(segment)
+    now = {u.code for u in _units(segment)}
     if previous is None:
-        actions = _join([u.phrase for u in units]) or "the face is relaxed"
+        actions = _join(_phrases(now, appear=True)) or "the face is relaxed"
         return f"{actions} ({READINGS[segment.label]})"
     before = {u.code for u in _units(previous)}
-    now = {u.code for u in units}
-    gone = sorted(before - now, key=TELLING_ORDER.index)
-    changes = [FADES[code] for code in gone]
-    changes += [u.phrase for u in units if u.code not in before]
+    changes = _phrases(before - now, appear=False) + _phrases(now - before, appear=True)
     turn = f"the face shows {READINGS[segment.label]}"
     return _join([*changes, turn])
 

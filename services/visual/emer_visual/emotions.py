@@ -6,8 +6,11 @@ Two independent cues are combined per frame:
    = AU1+AU4+AU15, surprise = AU1+AU2+AU5+AU26) scored from the AU degrees;
 2. **the expression classifier** of the configured backend on the face crop.
 
-Both become a distribution over the same words and are averaged with ``AU_WEIGHT``; words
-are base words of ``EmotionVocabulary.default()``.
+Both become a distribution over the same words and are combined as a weighted product of
+experts (a weighted geometric mean, renormalised): a word both cues support stays strong, and
+one cue alone cannot carry a word the other rules out (a crying grimace pulls the lip corners
+like a smile, but the classifier sees no happy face). Words are base words of
+``EmotionVocabulary.default()``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ EMOTIONS: tuple[str, ...] = (
 """Emotion words the visual clue can hint at (base words of emer's vocabulary)."""
 EMOTION_INDEX = {word: i for i, word in enumerate(EMOTIONS)}
 AU_WEIGHT = 0.5
-"""Share of the AU prototypes in the fused per-frame distribution (the classifier has the rest)."""
+"""Exponent of the AU prototypes in the fused per-frame distribution (the classifier has the
+rest)."""
+PROBABILITY_FLOOR = 0.02
+"""Smallest probability either cue gives a word before fusion, so that one cue's zero is a
+strong vote against a word rather than an absolute veto."""
 NEUTRAL_FLOOR = 0.15
 """AU evidence for 'neutral' when some action is strong: a face is rarely read as fully
 expressive from blendshapes alone."""
@@ -123,4 +130,6 @@ def fuse(au_scores: np.ndarray, classifier: np.ndarray | None) -> np.ndarray:
     au_dist = to_distribution(au_scores)
     if classifier is None:
         return au_dist
-    return np.asarray(AU_WEIGHT * au_dist + (1 - AU_WEIGHT) * classifier, np.float32)
+    au_part = np.maximum(au_dist, PROBABILITY_FLOOR) ** AU_WEIGHT
+    classifier_part = np.maximum(classifier, PROBABILITY_FLOOR) ** (1 - AU_WEIGHT)
+    return np.asarray(to_distribution(au_part * classifier_part), np.float32)
