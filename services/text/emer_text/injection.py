@@ -13,7 +13,8 @@ _PATTERNS = (
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(above|previous|prior|earlier|"
     r"instructions?|prompts?|rules|context)\b",
     r"\b(system|developer|assistant)\s*(prompt|message|instructions?)\b",
-    r"^\s*(system|assistant|user)\s*:",
+    r"^\W*(system|assistant|user|human|ai)\W*:",
+    r"(^|\b(and|then|now|please|just)\s+)(output|print|return|classify|label|tag)\b",
     r"\byou are (now )?(an? )?(ai|a\.i\.|assistant|language model|chatbot|chatgpt|gpt|llm)\b",
     r"(^|\b(and|then|just|please|now)\s+)(say|answer|respond|reply|output|write|state|report|"
     r"classify|label|conclude)\b.{0,40}\b(person|speaker|subject|emotion|label|sentiment|"
