@@ -11,8 +11,12 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
+from http import HTTPStatus
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from emer_common.bus.embedded import free_port
 
 SERVICES = ("visual", "audio", "text", "fusion", "scoring")
 STOP_TIMEOUT_S = 30.0
@@ -31,6 +35,7 @@ class ServiceProcesses:
     services: tuple[str, ...] = SERVICES
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    health_ports: dict[str, int] = field(default_factory=dict)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -47,7 +52,9 @@ class ServiceProcesses:
         for name in self.services:
             log = (self.log_dir / f"{name}.log").open("ab")
             env_service = dict(env)
-            env_service[f"EMER_{name.upper()}_HEALTH_PORT"] = "0"  # no probes locally
+            # each child gets its own free port: several services share this host
+            self.health_ports[name] = free_port()
+            env_service[f"EMER_{name.upper()}_HEALTH_PORT"] = str(self.health_ports[name])
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "emer_cli.main", "serve", name],
                 stdout=log,
@@ -66,8 +73,15 @@ class ServiceProcesses:
                     f"the {name} service exited with code {code}; last log lines:\n{tail}"
                 )
 
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.processes.values()]
+    def ready(self, name: str) -> bool:
+        """True once the service answers its readiness probe (bus connected, models loaded)."""
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.health_ports[name]}/readyz", timeout=1
+            ) as reply:
+                return bool(reply.status == HTTPStatus.OK)
+        except OSError:
+            return False
 
     def stop(self) -> None:
         for process in self.processes.values():
