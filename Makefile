@@ -53,5 +53,8 @@ samples: install system-deps ## Rebuild samples/ from public-domain images and e
 bench: install ## Run the pipeline benchmark (samples + a long video); see docs/benchmarks.md
 	$(PY) benchmarks/bench_pipeline.py
 
+chart-check: install ## helm lint --strict, render default + GPU values, validate every manifest offline
+	$(BIN)/pytest tests/deploy -m chart $(PYTEST_ARGS)
+
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

