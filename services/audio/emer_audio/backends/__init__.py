@@ -1,0 +1,1 @@
+"""Model backends of the audio service, behind small protocols and registries."""
