@@ -70,9 +70,6 @@ class ClipZeroShotBackend:
     @classmethod
     def from_settings(cls, settings: VisualSettings) -> ClipZeroShotBackend:
         """Create the model with ``open_clip.create_model_and_transforms`` from local weights."""
-        import open_clip
-        import torch
-
         weights = settings.clip_weights_path
         if weights is None and not settings.clip_allow_untrained:
             raise ValueError(
@@ -82,6 +79,9 @@ class ClipZeroShotBackend:
             )
         if weights is not None and not weights.is_file():
             raise FileNotFoundError(f"CLIP weights not found: {weights}")
+        import open_clip
+        import torch
+
         device = settings.clip_device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
