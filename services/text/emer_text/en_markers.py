@@ -113,8 +113,8 @@ MARKERS: tuple[Marker, ...] = (
     Marker(
         CueKind.HOSTILITY,
         _words(
-            r"shut up|get out|go away|how dare|idiot|stupid|moron|damn|damned|hell|bullshit|"
-            r"nonsense|bastard|fuck\w*|shit|screw you|that's enough|enough is enough|"
+            r"shut up|get out|go away|how dare|idiots?|stupid|morons?|damn|damned|hell|"
+            r"bullshit|nonsense|bastards?|fuck\w*|shit|screw you|that's enough|enough is enough|"
             r"how could you|who do you think"
         ),
         "angry",

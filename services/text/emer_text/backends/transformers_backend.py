@@ -43,7 +43,7 @@ base word differs from what the vocabulary's own forms give."""
 def label_to_word(label: str, vocabulary: EmotionVocabulary) -> str | None:
     """The vocabulary base word for a classifier label, or None when it has no meaning here."""
     cleaned = label.strip().lower()
-    return LABEL_ALIASES.get(cleaned) or vocabulary.normalize(cleaned)
+    return LABEL_ALIASES.get(cleaned) or vocabulary.canonical(cleaned)
 
 
 class TransformersBackend:
