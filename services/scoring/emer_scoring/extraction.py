@@ -33,6 +33,8 @@ MAX_LABELS = 8
 MAX_LABEL_WORDS = 4
 NEGATION_WINDOW = 3  # tokens before a match that can negate it
 NEGATORS = frozenset({"not", "no", "never", "without", "hardly", "nor", "neither", "barely"})
+SCOPE_BREAKERS = frozenset({"but", "yet", "although", "though", "however", "while", "instead"})
+CLAUSE_END = re.compile(r"[.;:!?,()\[\]\n]+")
 AMBIGUOUS_IN_PROSE = frozenset(
     {
         "content", "down", "low", "heavy", "heaviness", "easy", "steady", "question", "trouble",
@@ -83,18 +85,19 @@ class LexiconLabelExtractor:
         self._longest = max((len(p) for p in self._phrases), default=1)
 
     def extract(self, text: str) -> ExtractedLabels:
-        tokens = TOKEN.findall(text.lower())
         found: list[str] = []
-        i = 0
-        while i < len(tokens):
-            match = self._match(tokens, i)
-            if match is None:
-                i += 1
-                continue
-            base, length = match
-            if not self._negated(tokens, i) and base not in found:
-                found.append(base)
-            i += length
+        for clause in CLAUSE_END.split(text.lower()):
+            tokens = TOKEN.findall(clause)
+            i = 0
+            while i < len(tokens):
+                match = self._match(tokens, i)
+                if match is None:
+                    i += 1
+                    continue
+                base, length = match
+                if not self._negated(tokens, i) and base not in found:
+                    found.append(base)
+                i += length
         return ExtractedLabels(tuple(found[:MAX_LABELS]), method="lexicon")
 
     def _match(self, tokens: list[str], start: int) -> tuple[str, int] | None:
@@ -110,8 +113,13 @@ class LexiconLabelExtractor:
 
     @staticmethod
     def _negated(tokens: list[str], start: int) -> bool:
-        window = tokens[max(0, start - NEGATION_WINDOW) : start]
-        return any(t in NEGATORS or t.endswith("n't") for t in window)
+        """A negator shortly before the match, in the same clause and not behind a "but"."""
+        for token in reversed(tokens[max(0, start - NEGATION_WINDOW) : start]):
+            if token in SCOPE_BREAKERS:
+                return False
+            if token in NEGATORS or token.endswith("n't"):
+                return True
+        return False
 
 
 def clean_labels(raw: tuple[str, ...]) -> tuple[str, ...]:

@@ -73,7 +73,10 @@ def parse_scores(reply: str) -> tuple[float, float]:
             continue
         if isinstance(data, dict) and all(key in data for key in SCORE_KEYS):
             return _checked(reply, *(data[key] for key in SCORE_KEYS))
-    found = [re.search(rf"{key}\W{{0,4}}{NUMBER}", reply, re.IGNORECASE) for key in SCORE_KEYS]
+    found = [
+        re.search(rf"{key.replace('_', '[_ ]')}\W{{0,4}}{NUMBER}", reply, re.IGNORECASE)
+        for key in SCORE_KEYS
+    ]
     if all(found):
         return _checked(reply, *(m.group(1) for m in found if m))
     raise JudgeReplyError("no clue_overlap and label_overlap scores in the reply", reply)
