@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 THUMB_SIDE_PX = 32
 """Side of the grey thumbnail used to measure how much consecutive frames differ."""
+LUMA_FIRST_FORMATS = ("yuv", "nv12", "nv21", "gray")
+"""Prefixes of pixel formats whose first plane is the luma; only 8-bit ones are read directly
+(``yuv420p10le`` and the like go through swscale)."""
+HIGH_BIT_DEPTH_MARKS = ("9", "10", "12", "14", "16")
 SHOT_CHANGE_DIFF = 0.12
 """Mean absolute thumbnail difference (0-1 grey levels) that marks a shot change.
 
@@ -74,6 +78,26 @@ def bounded_size(width: int, height: int, max_side_px: int) -> tuple[int, int]:
 
 
 def _thumbnail(frame: av.VideoFrame) -> np.ndarray:
+    """THUMB_SIDE_PX-square grey thumbnail (0-1).
+
+    For YUV and grey frames the luma plane is block-averaged in numpy: a swscale conversion
+    per decoded frame costs more than decoding the frame itself.
+    """
+    name = frame.format.name
+    eight_bit = not any(mark in name for mark in HIGH_BIT_DEPTH_MARKS)
+    big_enough = min(frame.width, frame.height) >= THUMB_SIDE_PX
+    if name.startswith(LUMA_FIRST_FORMATS) and eight_bit and big_enough:
+        plane = frame.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+        luma = luma[:, : frame.width]
+        step_y = frame.height // THUMB_SIDE_PX
+        step_x = frame.width // THUMB_SIDE_PX
+        blocks = luma[: step_y * THUMB_SIDE_PX, : step_x * THUMB_SIDE_PX].reshape(
+            THUMB_SIDE_PX, step_y, THUMB_SIDE_PX, step_x
+        )
+        # every other row and column of each block is enough to measure change
+        sampled = blocks[:, ::2, :, ::2] if min(step_x, step_y) >= 2 else blocks
+        return sampled.mean(axis=(1, 3), dtype=np.float32) / 255.0
     gray = frame.reformat(width=THUMB_SIDE_PX, height=THUMB_SIDE_PX, format="gray")
     return gray.to_ndarray().astype(np.float32) / 255.0
 
