@@ -103,7 +103,9 @@ def format_result(result: BenchmarkResult, title: str) -> str:
         f"- majority-class baseline (always '{report.majority_label}'): "
         f"{report.majority_accuracy:.1%}",
         f"- mean per-class agreement: {report.mean_class_recall:.1%} (baseline 20.0%)",
-        f"- no prediction: {report.abstained} clips (empty subtitle or nothing emotional)",
+        f"- no prediction: {report.abstained} clips (empty subtitle or nothing emotional); on "
+        f"the {report.total - report.abstained} answered clips: {report.answered_accuracy:.1%} "
+        f"(always '{report.majority_label}' there: {report.answered_majority_accuracy:.1%})",
         f"- load: {result.load_s:.2f} s; per clip with text: mean "
         f"{statistics.fmean(times) if times else 0.0:.2f} ms, median "
         f"{statistics.median(times) if times else 0.0:.2f} ms, p95 {p95:.2f} ms "

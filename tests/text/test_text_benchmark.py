@@ -49,6 +49,8 @@ def test_agreement_on_known_answers() -> None:
     recalls = {c.label: c.recall for c in report.per_class}
     assert recalls == {"angry": 0.5, "happy": 0.0, "sad": 1.0}
     assert report.mean_class_recall == pytest.approx(0.5)
+    assert report.answered_accuracy == pytest.approx(2 / 3)
+    assert report.answered_majority_accuracy == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="predictions"):
         agreement(["angry"], references)
 

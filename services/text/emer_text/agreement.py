@@ -57,10 +57,17 @@ class AgreementReport:
     per_class: tuple[ClassAgreement, ...]
     majority_label: str
     majority_accuracy: float
+    answered_majority_accuracy: float  # always-majority on the clips that got a prediction
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else 0.0
+
+    @property
+    def answered_accuracy(self) -> float:
+        """Agreement on the clips that got a prediction (abstentions left out)."""
+        answered = self.total - self.abstained
+        return self.correct / answered if answered else 0.0
 
     @property
     def mean_class_recall(self) -> float:
@@ -80,6 +87,7 @@ def agreement(predictions: Sequence[str | None], references: Sequence[str]) -> A
     correct_by_class = Counter(
         ref for pred, ref in zip(predictions, references, strict=True) if pred == ref
     )
+    answered = [ref for pred, ref in zip(predictions, references, strict=True) if pred is not None]
     labels = [label for label in FIVE_CLASSES if label in counts] + sorted(
         set(counts) - set(FIVE_CLASSES)
     )
@@ -90,4 +98,7 @@ def agreement(predictions: Sequence[str | None], references: Sequence[str]) -> A
         per_class=tuple(ClassAgreement(x, counts[x], correct_by_class[x]) for x in labels),
         majority_label=majority_label,
         majority_accuracy=majority_count / len(references),
+        answered_majority_accuracy=(
+            sum(ref == majority_label for ref in answered) / len(answered) if answered else 0.0
+        ),
     )

@@ -103,7 +103,7 @@ class EnglishRulesBackend:
     def read(self, text: TextInput) -> Reading:
         acc = _Accumulator(hints={}, cues=[], negated=set())
         for sentence in text.sentences:
-            self._read_sentence(sentence.lower().replace("\u2019", "'"), acc)
+            self._read_sentence(sentence.strip(), acc)
         return Reading(
             backend=self.name,
             hints=acc.hints,
@@ -115,7 +115,10 @@ class EnglishRulesBackend:
             sees_negation=True,
         )
 
-    def _read_sentence(self, sentence: str, acc: _Accumulator) -> None:
+    def _read_sentence(self, original: str, acc: _Accumulator) -> None:
+        sentence = original.lower().replace("\u2019", "'")
+        # Cite markers as written when lower-casing kept every offset (it nearly always does).
+        cased = original if len(original) == len(sentence) else sentence
         tokens = TOKEN.findall(sentence)
         words = [t for t in tokens if t not in CLAUSE_BREAK or t == "but"]
         stripped = sentence.strip()
@@ -126,11 +129,12 @@ class EnglishRulesBackend:
                 self._emotion_word(tokens, index, base, acc)
         for marker in m.MARKERS:
             for match in marker.pattern.finditer(stripped):
+                said = cased[match.start() : match.end()]
                 before = TOKEN.findall(stripped[: match.start()])
                 if marker.negatable and any(_is_negator(t) for t in before[-NEGATION_WINDOW:]):
-                    acc.cue(CueKind.NEGATION, match.group(0), f"'{match.group(0)}' is negated")
+                    acc.cue(CueKind.NEGATION, said, f"'{said}' is negated")
                     continue
-                acc.cue(marker.kind, match.group(0), marker.phrase.format(m=match.group(0)))
+                acc.cue(marker.kind, said, marker.phrase.format(m=said))
                 if marker.hint:
                     factor = INTENSIFIED_FACTOR if intensified else 1.0
                     acc.hint(marker.hint, marker.strength * factor)
