@@ -144,9 +144,9 @@ class EnglishRulesBackend:
             acc.cue(CueKind.EXCLAMATION, "!", "it is exclamatory")
         address = next((t for t in tokens if t in m.SECOND_PERSON), None)
         vocative = m.VOCATIVES.match(stripped)
-        if vocative or address:
-            said = vocative.group(0) if vocative else address
-            acc.cue(CueKind.ADDRESS, str(said), f"it addresses someone directly ('{said}')")
+        addressee = vocative.group(0) if vocative else address
+        if addressee:
+            acc.cue(CueKind.ADDRESS, addressee, f"it addresses someone directly ('{addressee}')")
 
     def _intensity_cues(self, sentence: str, words: list[str], acc: _Accumulator) -> bool:
         found = [w for w in words if w in m.STANDALONE_INTENSIFIERS]

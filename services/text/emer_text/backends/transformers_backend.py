@@ -75,11 +75,11 @@ class TransformersBackend:
             device=torch.device(device),
             local_files_only=True,
         )
-        self._pipeline.model.eval()
+        # from_pretrained returns the model in eval mode; scores() adds inference_mode.
         self._max_tokens = max_tokens
         self._vocabulary = vocabulary or EmotionVocabulary.default()
         self.languages = frozenset(languages)
-        labels = self._pipeline.model.config.id2label.values()
+        labels = [str(label) for label in (self._pipeline.model.config.id2label or {}).values()]
         unmapped = [label for label in labels if label_to_word(label, self._vocabulary) is None]
         if unmapped:
             LOG.warning("labels outside emer's vocabulary (evidence only): %s", unmapped)
