@@ -156,3 +156,28 @@ def test_replicas_are_per_service(render: Render) -> None:
     assert "scoring" not in deployments
     assert "scoring" not in by_kind(manifests, "PodDisruptionBudget")
     assert "scoring" not in by_kind(manifests, "NetworkPolicy")
+
+
+def test_gpu_services_are_told_to_use_cuda(gpu_manifests: list[Manifest], render: Render) -> None:
+    deployments = by_kind(gpu_manifests, "Deployment")
+
+    def env(doc: Manifest) -> dict[str, str]:
+        return {e["name"]: e.get("value") for e in pod_spec(doc)["containers"][0]["env"]}
+
+    audio = env(deployments["audio"])
+    assert audio["EMER_AUDIO_ASR_DEVICE"] == "cuda"
+    assert audio["EMER_AUDIO_ASR_MODEL"] == "/models/faster-whisper-large-v3"
+    visual = env(deployments["visual"])
+    assert (visual["EMER_VISUAL_BACKEND"], visual["EMER_VISUAL_CLIP_DEVICE"]) == ("clip", "cuda")
+    assert not any(v == "cuda" for v in env(deployments["fusion"]).values()), "fusion is on CPU"
+    overridden = render(
+        set_values={
+            "services.audio.gpu.enabled": True,
+            "services.audio.env.EMER_AUDIO_ASR_COMPUTE_TYPE": "int8_float16",
+        }
+    )
+    overridden_audio = by_kind(overridden, "Deployment")["audio"]
+    audio = env(overridden_audio)
+    assert audio["EMER_AUDIO_ASR_COMPUTE_TYPE"] == "int8_float16", "the service's env wins"
+    names = [e["name"] for e in pod_spec(overridden_audio)["containers"][0]["env"]]
+    assert names.count("EMER_AUDIO_ASR_COMPUTE_TYPE") == 1

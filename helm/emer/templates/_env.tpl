@@ -158,7 +158,11 @@ overrides, its own settings. Call with (dict "root" $ "name" "audio" "svc" $svc)
 {{- if eq .name "fusion" }}
 {{ include "emer.fusionEnv" .root }}
 {{- end }}
-{{- range $name, $value := (.svc.env | default dict) }}
+{{- $env := deepCopy (.svc.env | default dict) -}}
+{{- if include "emer.gpuEnabled" . -}}
+{{- $env = merge $env (include "emer.gpuServiceEnv" .name | fromJson) -}}
+{{- end -}}
+{{- range $name, $value := $env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
 {{- end }}

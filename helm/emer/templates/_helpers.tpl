@@ -73,6 +73,19 @@ true
 {{- end -}}
 
 {{/*
+Settings a service needs to actually use its GPU (emer_<service>.settings); the service's own
+`env` overrides them. Call with the service name; returns a JSON map.
+*/}}
+{{- define "emer.gpuServiceEnv" -}}
+{{- $defaults := dict
+  "visual" (dict "EMER_VISUAL_BACKEND" "clip" "EMER_VISUAL_CLIP_DEVICE" "cuda")
+  "audio" (dict "EMER_AUDIO_ASR_DEVICE" "cuda" "EMER_AUDIO_ASR_COMPUTE_TYPE" "float16" "EMER_AUDIO_EMOTION_DEVICE" "cuda")
+  "fusion" (dict "EMER_FUSION_DEVICE" "cuda")
+-}}
+{{- get $defaults . | default dict | toJson -}}
+{{- end -}}
+
+{{/*
 Image reference. Call with (dict "root" $ "image" $image "gpu" "true"|""). The tag defaults to
 image.tag or the appVersion, plus image.cudaTagSuffix for GPU services.
 */}}
