@@ -9,7 +9,7 @@ from emer_text.quoting import Quote
 
 CLEAR_STRENGTH = 0.65  # hints at least this strong are "clearly" there
 PLAIN_STRENGTH = 0.35  # below this they are "slightly" there
-DESCRIBED_MIN_STRENGTH = 0.2
+DESCRIBED_MIN_STRENGTH = 0.1  # every hint the combination keeps
 DESCRIBED_HINTS = 3
 DESCRIBED_CUES = 6
 SENTENCE_END = frozenset(".!?。！？…")

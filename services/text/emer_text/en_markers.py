@@ -35,6 +35,8 @@ DIMINISHERS = re.compile(
     r"(?<!\w)(a (?:little )?bit|a little|slightly|somewhat|kind of|sort of)(?!\w)"
 )
 
+NEGATION_EMPHASIS = re.compile(r"(?<!\w)(at all|whatsoever|one bit)(?!\w)")
+
 EXCLAMATIVE = re.compile(r"^(how|what an?|such an?)\s+\w+")
 """'How precious it is' intensifies the emotion when the sentence is not a question."""
 

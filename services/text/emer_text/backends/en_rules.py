@@ -155,6 +155,10 @@ class EnglishRulesBackend:
             found.append(exclamative.group(1))
         for word in found:
             acc.cue(CueKind.INTENSIFIER, word, f"the word '{word}' intensifies the emotion")
+        emphasis = m.NEGATION_EMPHASIS.search(sentence)
+        if emphasis and any(_is_negator(w) for w in words):
+            said = emphasis.group(0)
+            acc.cue(CueKind.INTENSIFIER, said, f"'{said}' strengthens the negation")
         for match in m.DIMINISHERS.finditer(sentence):
             acc.cue(CueKind.DIMINISHER, match.group(0), f"'{match.group(0)}' softens it")
         return bool(found)
