@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from emer_scoring.label_lists import (
     LabelListError,
@@ -10,6 +12,8 @@ from emer_scoring.label_lists import (
     parse_strict_list,
     parse_wheel_list,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.unit
 
@@ -62,3 +66,11 @@ def test_syntax_registry() -> None:
     assert list_syntax("strict").labels is parse_strict_list
     with pytest.raises(KeyError, match="official, strict"):
         list_syntax("loose")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \t\n\u3000'\",", max_size=30))
+def test_wheel_parser_equals_split_and_strip(body: str) -> None:
+    """The one-regex reading equals the MER reading: split on quotes and commas, strip."""
+    expected = tuple(i.strip() for i in re.split("['\",]", body) if i.strip() not in ("", ","))
+    assert parse_wheel_list(f"[{body}]") == expected

@@ -14,8 +14,9 @@ clips and wheels runs as a handful of numpy calls on integer keys
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -153,19 +154,20 @@ class EmotionWheelMetric:
         return cached
 
     def matrix(
-        self, references: Sequence[Iterable[str]], predictions: Sequence[Iterable[str]]
+        self, references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]
     ) -> ClipMatrix:
         """Overlap and set sizes of every clip on every wheel."""
         if len(references) != len(predictions):
             raise ValueError(f"{len(references)} references but {len(predictions)} predictions")
-        interned: dict[str, int] = {}
-        ref_ids, ref_clips = self._flatten(references, interned)
-        pred_ids, pred_clips = self._flatten(predictions, interned)
+        flat_ref = list(chain.from_iterable(references))
+        flat_pred = list(chain.from_iterable(predictions))
+        distinct = dict.fromkeys(chain(flat_ref, flat_pred))
+        index = {label: i for i, label in enumerate(distinct)}
         n_wheels = len(self._maps)
-        table = np.array([self._codes(label) for label in interned], dtype=np.int64)
-        table = table.reshape(len(interned), n_wheels)
-        ref_keys = self._set_keys(ref_ids, ref_clips, table)
-        pred_keys = self._set_keys(pred_ids, pred_clips, table)
+        table = np.array([self._codes(label) for label in distinct], dtype=np.int64)
+        table = table.reshape(len(distinct), n_wheels)
+        ref_keys = self._set_keys(self._ids(flat_ref, index), self._clips(references), table)
+        pred_keys = self._set_keys(self._ids(flat_pred, index), self._clips(predictions), table)
         overlap = np.intersect1d(ref_keys, pred_keys, assume_unique=True)
         shape = (len(references), n_wheels)
 
@@ -180,7 +182,7 @@ class EmotionWheelMetric:
         )
 
     def score(
-        self, references: Sequence[Iterable[str]], predictions: Sequence[Iterable[str]]
+        self, references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]
     ) -> EmotionWheelScores:
         """The metric over clips given as label lists (reference i pairs with prediction i)."""
         m = self.matrix(references, predictions)
@@ -204,19 +206,15 @@ class EmotionWheelMetric:
             [parse_wheel_list(text) for text in predictions],
         )
 
-    def _flatten(
-        self, lists: Sequence[Iterable[str]], interned: dict[str, int]
-    ) -> tuple[IntArray, IntArray]:
-        ids: list[int] = []
-        clips: list[int] = []
-        for clip, labels in enumerate(lists):
-            for label in labels:
-                index = interned.get(label)
-                if index is None:
-                    index = interned[label] = len(interned)
-                ids.append(index)
-                clips.append(clip)
-        return np.asarray(ids, dtype=np.int64), np.asarray(clips, dtype=np.int64)
+    @staticmethod
+    def _ids(labels: list[str], index: dict[str, int]) -> IntArray:
+        return np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
+
+    @staticmethod
+    def _clips(lists: Sequence[Sequence[str]]) -> IntArray:
+        """The clip index of every label, in flattened order."""
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        return np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
 
     def _set_keys(self, ids: IntArray, clips: IntArray, table: IntArray) -> IntArray:
         """Unique ``(clip * n_wheels + wheel) * n_sectors + sector`` of every mapped label."""
@@ -225,5 +223,7 @@ class EmotionWheelMetric:
         n_wheels = table.shape[1]
         codes = table[ids]
         slots = clips[:, None] * n_wheels + np.arange(n_wheels)[None, :]
-        keys = slots * self._n_sectors + codes
-        return np.unique(keys[codes != NO_SECTOR])
+        keys = np.sort((slots * self._n_sectors + codes)[codes != NO_SECTOR])
+        if keys.size == 0:
+            return keys
+        return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # sorted, unique

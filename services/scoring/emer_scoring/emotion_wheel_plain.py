@@ -1,19 +1,31 @@
 """A plain per-clip implementation of the emotion-wheel metric, written for clarity.
 
 It follows the metric's description step by step (wheel by wheel, clip by clip, label by
-label, no caching) and serves two purposes: an independent oracle that the vectorised
-``EmotionWheelMetric`` is tested against, and the baseline of ``benchmarks/scoring_bench.py``.
+label, no caching, its own split-and-strip list reading) and serves two purposes: an
+independent oracle that the vectorised ``EmotionWheelMetric`` is tested against, and the
+baseline of ``benchmarks/scoring_bench.py``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from emer_scoring.emotion_wheel import EmotionWheelScores, WheelScore, normalize_label
-from emer_scoring.label_lists import parse_wheel_list
 from emer_scoring.wheel_assets import WheelAssets, WheelLevel
+
+
+def split_labels(text: str) -> list[str]:
+    """Strip one leading "[" and one trailing "]", split on quotes and commas, strip items."""
+    if not text:
+        return []
+    if text[0] == "[":
+        text = text[1:]
+    if text and text[-1] == "]":
+        text = text[:-1]
+    return [item.strip() for item in re.split("['\",]", text) if item.strip()]
 
 
 def map_to_sector(label: str, assets: WheelAssets, sector_of: dict[str, str]) -> str | None:
@@ -40,8 +52,8 @@ def plain_wheel_scores(
         for clip, (ref_text, pred_text) in enumerate(
             zip(reference_texts, prediction_texts, strict=True)
         ):
-            reference = {map_to_sector(x, assets, sector_of) for x in parse_wheel_list(ref_text)}
-            prediction = {map_to_sector(x, assets, sector_of) for x in parse_wheel_list(pred_text)}
+            reference = {map_to_sector(x, assets, sector_of) for x in split_labels(ref_text)}
+            prediction = {map_to_sector(x, assets, sector_of) for x in split_labels(pred_text)}
             reference.discard(None)
             prediction.discard(None)
             if not reference:

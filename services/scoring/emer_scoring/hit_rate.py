@@ -9,7 +9,7 @@ wheel; the hit rate is averaged over clips per wheel and then over the wheels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +44,8 @@ class HitRateScores:
 
 def hit_rate(
     metric: EmotionWheelMetric,
-    references: Sequence[Iterable[str]],
-    predictions: Sequence[Iterable[str]],
+    references: Sequence[str | Sequence[str]],
+    predictions: Sequence[Sequence[str]],
 ) -> HitRateScores:
     """Hit rate of predictions against (usually one-label) references, per wheel of ``metric``.
 

@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 WHEEL_SEPARATORS = re.compile(r"['\",]")
+WHEEL_ITEM = re.compile(r"[^'\",\s](?:[^'\",]*[^'\",\s])?")
+"""A stripped, non-blank run between separators: what splitting on WHEEL_SEPARATORS keeps."""
 QUOTES = re.compile(r"['\"]")
 BRACKETS = re.compile(r"[\[\]]")
 IGNORED_ITEMS = frozenset({"", ","})
@@ -41,19 +43,18 @@ def _kept(items: list[str]) -> list[str]:
 def parse_wheel_list(text: str) -> tuple[str, ...]:
     """Labels as the MER2025/2026 emotion-wheel metric reads them (stripped, case kept).
 
-    Raises ``LabelListError`` for an unbalanced bracket (a truncated list), which the MER
-    tools would silently read as labels that start with ``[``.
+    Raises ``LabelListError`` for an unbalanced bracket (a truncated list) or a bracket inside
+    the list, which the MER tools would silently read as labels that contain a bracket.
     """
-    if not text.strip():
+    if not text or text.isspace():
         return ()
     if text.lstrip().startswith("[") != text.rstrip().endswith("]"):
         raise LabelListError("unbalanced brackets: the list starts or ends without its pair")
     body = text[1:] if text[0] == "[" else text
     body = body[:-1] if body and body[-1] == "]" else body
-    items = tuple(item.strip() for item in _kept(WHEEL_SEPARATORS.split(body)))
-    if any(BRACKETS.search(item) for item in items):
+    if "[" in body or "]" in body:
         raise LabelListError("nested or misplaced brackets inside the list")
-    return items
+    return tuple(WHEEL_ITEM.findall(body))
 
 
 def parse_official_list(text: str) -> tuple[str, ...]:
