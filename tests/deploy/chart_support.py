@@ -61,3 +61,28 @@ def pod_spec(doc: Manifest) -> dict[str, Any]:
 
 def workloads(manifests: Sequence[Manifest]) -> list[Manifest]:
     return [d for d in manifests if d["kind"] in ("Deployment", "Job", "Pod")]
+
+
+def assert_restricted(doc: Manifest) -> None:
+    """The Kubernetes "restricted" Pod Security Standard, plus a read-only root fs."""
+    where = f"{doc['kind']}/{doc['metadata']['name']}"
+    spec = pod_spec(doc)
+    pod_ctx = spec["securityContext"]
+    assert pod_ctx["runAsNonRoot"] is True, where
+    assert pod_ctx["runAsUser"] != 0, where
+    assert pod_ctx["seccompProfile"]["type"] == "RuntimeDefault", where
+    assert spec["automountServiceAccountToken"] is False, where
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        assert not spec.get(key), where
+    volumes = spec.get("volumes", [])
+    assert not [v for v in volumes if "hostPath" in v], where
+    for container in spec["containers"] + spec.get("initContainers", []):
+        ctx = container["securityContext"]
+        assert ctx["allowPrivilegeEscalation"] is False, where
+        assert ctx["capabilities"]["drop"] == ["ALL"], where
+        assert not ctx["capabilities"].get("add"), where
+        assert ctx["readOnlyRootFilesystem"] is True, where
+        assert ctx["runAsNonRoot"] is True, where
+        assert ctx.get("privileged") is not True, where
+        mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+        assert mounts.get("/tmp") == "tmp", f"{where}: a read-only root needs a writable /tmp"

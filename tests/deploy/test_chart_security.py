@@ -14,6 +14,7 @@ from tests.deploy.chart_support import (
     GPU_VALUES,
     Manifest,
     Render,
+    assert_restricted,
     by_kind,
     pod_spec,
     run_helm,
@@ -28,31 +29,6 @@ FILE_SETTING = re.compile(r"_(FILE|DIR|PATH)$")
 AUTH_TYPES = ("creds", "nkey", "userPassword", "token")
 
 
-def _assert_restricted(doc: Manifest) -> None:
-    """The Kubernetes "restricted" Pod Security Standard, plus a read-only root fs."""
-    where = f"{doc['kind']}/{doc['metadata']['name']}"
-    spec = pod_spec(doc)
-    pod_ctx = spec["securityContext"]
-    assert pod_ctx["runAsNonRoot"] is True, where
-    assert pod_ctx["runAsUser"] != 0, where
-    assert pod_ctx["seccompProfile"]["type"] == "RuntimeDefault", where
-    assert spec["automountServiceAccountToken"] is False, where
-    for key in ("hostNetwork", "hostPID", "hostIPC"):
-        assert not spec.get(key), where
-    volumes = spec.get("volumes", [])
-    assert not [v for v in volumes if "hostPath" in v], where
-    for container in spec["containers"] + spec.get("initContainers", []):
-        ctx = container["securityContext"]
-        assert ctx["allowPrivilegeEscalation"] is False, where
-        assert ctx["capabilities"]["drop"] == ["ALL"], where
-        assert not ctx["capabilities"].get("add"), where
-        assert ctx["readOnlyRootFilesystem"] is True, where
-        assert ctx["runAsNonRoot"] is True, where
-        assert ctx.get("privileged") is not True, where
-        mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
-        assert mounts.get("/tmp") == "tmp", f"{where}: a read-only root needs a writable /tmp"
-
-
 @pytest.mark.parametrize("which", ["default", "gpu"])
 def test_every_pod_is_restricted(
     which: str, default_manifests: list[Manifest], gpu_manifests: list[Manifest]
@@ -61,7 +37,7 @@ def test_every_pod_is_restricted(
     pods = workloads(manifests)
     assert len(pods) >= 7
     for doc in pods:
-        _assert_restricted(doc)
+        assert_restricted(doc)
 
 
 def test_weakening_security_is_refused(helm: Path) -> None:
