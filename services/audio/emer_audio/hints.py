@@ -27,7 +27,6 @@ LOW_AROUSAL_WORDS = {"sad": 0.35, "tired": 0.3, "relaxed": 0.15, "worried": 0.1}
 LIVELY_BONUS = {"happy": 0.1, "excited": 0.05}  # joy: high F0 variability (J&L 2003)
 FLAT_LOW_BONUS = {"sad": 0.05, "tired": 0.05}  # sadness: low F0 variability (J&L 2003)
 NEUTRAL_WORDS = {"neutral": 0.2, "relaxed": 0.1}
-TREMBLING_WORDS = {"nervous": 0.3, "afraid": 0.2, "worried": 0.2}
 HESITANT_WORDS = {"worried": 0.15, "reluctant": 0.15, "sad": 0.05}
 RISING_END_WORDS = {"curious": 0.1, "doubtful": 0.1}
 
@@ -70,10 +69,8 @@ def prosody_hints(reading: ProsodyReading) -> dict[str, float]:
         _add(hints, LOW_AROUSAL_WORDS, min(-level, 1.0))
         if reading.level("intonation") < 0:
             _add(hints, FLAT_LOW_BONUS, 1.0)
-    elif reading.has("pitch") and not reading.has("voice_quality"):
+    elif reading.has("pitch"):
         _add(hints, NEUTRAL_WORDS, 1.0 - abs(level) / AROUSAL_MIN)
-    if reading.has("voice_quality"):
-        _add(hints, TREMBLING_WORDS, 1.0)
     if reading.has("pauses"):
         _add(hints, HESITANT_WORDS, 1.0)
     if reading.has("phrase_ends"):

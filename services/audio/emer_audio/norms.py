@@ -138,11 +138,9 @@ MIN_WORDS_FOR_RATE = 4  # emer choice: fewer words give no reliable rate
 
 # Praat's manual (Boersma & Weenink), quoting MDVP: thresholds for pathology on sustained
 # vowels are 1.04 % local jitter and 3.81 % local shimmer. Running speech inflates both, so
-# emer calls a voice unsteady only well above them (emer choice: the factors below).
+# emer reports them as evidence and derives no words from them (see describe.py).
 JITTER_PATHOLOGY_PERCENT = 1.04
 SHIMMER_PATHOLOGY_PERCENT = 3.81
-UNSTEADY_JITTER_FACTOR = 3.0  # 3.1 % local jitter
-UNSTEADY_SHIMMER_FACTOR = 3.0  # 11.4 % local shimmer
 MIN_CYCLES_FOR_VOICE_QUALITY = 60  # emer choice: fewer glottal cycles are not reliable
 
 # --- Speech presence -------------------------------------------------------------------------

@@ -67,32 +67,34 @@ def _voiced_runs(voiced: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 
 def _mark_cycles(x: npt.NDArray[np.float64], expected: float) -> tuple[list[float], list[float]]:
-    """Periods (samples) and peak-to-peak amplitudes of consecutive cycles in ``x``."""
+    """Periods (samples) and peak amplitudes of consecutive cycles in ``x``.
+
+    The template is the half period around the current cycle's main peak; a full-period
+    template would also hold the onset of the next cycle and smooth the periods it finds.
+    """
     periods: list[float] = []
     amps: list[float] = []
     period = expected
-    # Anchor cycles on the largest peak; each cycle's amplitude is its peak near the anchor.
     quarter = max(1, round(period) // 4)
     pos = quarter + int(np.argmax(x[quarter : quarter + round(period)]))
     while True:
-        length = round(period)
         lo = max(1, int(period * (1 - PERIOD_SEARCH)))
         hi = int(np.ceil(period * (1 + PERIOD_SEARCH)))
-        if pos + hi + length >= len(x):
+        if pos + hi + quarter >= len(x):
             break
-        cycle = x[pos : pos + length]
-        norms = np.sqrt(np.sum(cycle**2)) + 1e-12
-        scores = np.empty(hi - lo + 1)
-        for i, lag in enumerate(range(lo, hi + 1)):
-            other = x[pos + lag : pos + lag + length]
-            scores[i] = float(cycle @ other) / (norms * (np.sqrt(np.sum(other**2)) + 1e-12))
+        template = x[pos - quarter : pos + quarter]
+        candidates = np.lib.stride_tricks.sliding_window_view(
+            x[pos + lo - quarter : pos + hi + quarter], 2 * quarter
+        )
+        norms = np.sqrt(np.sum(candidates**2, axis=1) * np.sum(template**2)) + 1e-12
+        scores = candidates @ template / norms
         best = int(np.argmax(scores))
         if scores[best] < MIN_CYCLE_CORRELATION:
             break
-        lag_refined = lo + best + _parabolic_offset(scores, best)
-        periods.append(lag_refined)
-        amps.append(float(np.max(np.abs(x[max(pos - quarter, 0) : pos + quarter + 1]))))
-        period = lag_refined
+        lag = lo + best + _parabolic_offset(scores, best)
+        periods.append(lag)
+        amps.append(float(np.max(np.abs(template))))
+        period = lag
         pos += lo + best
     return periods, amps
 
