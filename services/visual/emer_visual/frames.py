@@ -88,7 +88,7 @@ def _thumbnail(frame: av.VideoFrame) -> np.ndarray:
     big_enough = min(frame.width, frame.height) >= THUMB_SIDE_PX
     if name.startswith(LUMA_FIRST_FORMATS) and eight_bit and big_enough:
         plane = frame.planes[0]
-        luma = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+        luma = np.frombuffer(memoryview(plane), np.uint8).reshape(frame.height, plane.line_size)
         luma = luma[:, : frame.width]
         step_y = frame.height // THUMB_SIDE_PX
         step_x = frame.width // THUMB_SIDE_PX
@@ -97,7 +97,7 @@ def _thumbnail(frame: av.VideoFrame) -> np.ndarray:
         )
         # every other row and column of each block is enough to measure change
         sampled = blocks[:, ::2, :, ::2] if min(step_x, step_y) >= 2 else blocks
-        return sampled.mean(axis=(1, 3), dtype=np.float32) / 255.0
+        return np.asarray(sampled.mean(axis=(1, 3), dtype=np.float32) / 255.0)
     gray = frame.reformat(width=THUMB_SIDE_PX, height=THUMB_SIDE_PX, format="gray")
     return gray.to_ndarray().astype(np.float32) / 255.0
 
@@ -176,7 +176,7 @@ def sample_frames(
         selector = _SliceSelector(start_s, end, count, max_side_px)
         if start_s > 0 and stream.time_base is not None:
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True)
-        decoded, changes = 0, []
+        decoded, changes = 0, list[float]()
         previous: np.ndarray | None = None
         try:
             for frame in container.decode(stream):
