@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+import yaml
+from emer_cli.k8s_job import k8s_app
 
 from tests.deploy.chart_support import (
+    CHART_DIR,
+    GPU_VALUES,
     NAMESPACE,
     Manifest,
     Render,
     by_kind,
     pod_spec,
+    run_helm,
+    template_args,
     workloads,
 )
 
@@ -205,3 +215,35 @@ def test_pod_disruption_budgets(gpu_manifests: list[Manifest]) -> None:
         assert pdb["spec"]["maxUnavailable"] == 1, name
         component = pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
         assert component == name
+
+
+NOTES_PROBE = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: notes-probe
+data:
+  notes: {{ tpl (.Files.Get "notes-probe.txt") . | quote }}
+"""
+
+
+def test_notes_render_and_name_real_cli_flags(helm: Path, tmp_path: Path) -> None:
+    """NOTES.txt (rendered by helm's own engine through `tpl`) points at flags that exist."""
+    chart = tmp_path / "emer"
+    shutil.copytree(CHART_DIR, chart)
+    shutil.copy(chart / "templates" / "NOTES.txt", chart / "notes-probe.txt")
+    (chart / "templates" / "notes-probe.yaml").write_text(NOTES_PROBE)
+    args = template_args([GPU_VALUES], {"media.existingClaim": "emer-media"})
+    args[2] = str(chart)
+    result = run_helm(helm, *args, "--show-only", "templates/notes-probe.yaml")
+    assert result.returncode == 0, result.stderr
+    notes = yaml.safe_load(result.stdout)["data"]["notes"]
+    assert "emer-audio: GPU, 0-4 replicas (KEDA on consumer lag)" in notes
+    assert "emer-text: CPU" in notes
+    assert "helm test emer -n emer-test" in notes
+    submit = notes[notes.index("emer k8s submit") :].split("\n\n")[0]
+    assert "--pvc emer-media" in submit
+    group = typer.main.get_group(k8s_app)
+    known = {opt for param in group.commands["submit"].params for opt in param.opts} | {"--help"}
+    flags = set(re.findall(r"--[a-z][a-z-]+", submit))
+    assert {"--pvc", "--nats-url", "--image", "--nats-creds-secret"} <= flags
+    assert flags <= known, f"NOTES.txt suggests {flags - known}, which `emer k8s submit` lacks"
