@@ -28,6 +28,7 @@ VOICING_THRESHOLD = 0.35
 MIN_FRAME_RMS = 10 ** (-50 / 20)  # linear; frames quieter than -50 dBFS are not voiced
 OCTAVE_JUMP_RATIO = 1.8  # a frame this far above/below the clip median is an octave error
 MEDIAN_SMOOTHING_FRAMES = 5  # frames (50 ms); removes single-frame octave errors
+FRAMES_PER_BLOCK = 1000  # frames (10 s) analysed at once
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,14 @@ def track_pitch(
     n_frames = 1 + (len(x) - frame_len) // hop
     frames = np.lib.stride_tricks.sliding_window_view(x, frame_len)[::hop][:n_frames]
 
-    cmndf = _cmndf(frames, window, tau_max)
-    lags, depth = _pick_lags(cmndf, tau_min, tau_max)
+    lags = np.empty(n_frames)
+    depth = np.empty(n_frames)
+    # Blocks of frames bound the FFT buffers (a 10-minute window would otherwise need ~1 GB).
+    for first in range(0, n_frames, FRAMES_PER_BLOCK):
+        block = frames[first : first + FRAMES_PER_BLOCK]
+        block_lags, block_depth = _pick_lags(_cmndf(block, window, tau_max), tau_min, tau_max)
+        lags[first : first + len(block)] = block_lags
+        depth[first : first + len(block)] = block_depth
     rms = np.sqrt(np.mean(frames[:, :window] ** 2, axis=1))
     voiced = (depth < VOICING_THRESHOLD) & (rms > MIN_FRAME_RMS)
     f0 = np.where(voiced, sample_rate / np.maximum(lags, 1e-9), np.nan)

@@ -209,9 +209,11 @@ def _loudness_profile(
     power = np.zeros(0)
     times = np.zeros(0)
     if len(samples) >= frame:
-        frames = np.lib.stride_tricks.sliding_window_view(samples, frame)[::hop]
-        power = np.mean(frames.astype(np.float64) ** 2, axis=1)
-        times = (np.arange(len(power)) * hop + frame / 2) / sample_rate
+        # frame powers from a running sum of squares: O(n) memory for any window length
+        energy = np.concatenate([[0.0], np.cumsum(samples.astype(np.float64) ** 2)])
+        starts = np.arange(0, len(samples) - frame + 1, hop)
+        power = (energy[starts + frame] - energy[starts]) / frame
+        times = (starts + frame / 2) / sample_rate
         in_speech = speech_mask[(times * sample_rate).astype(int)] > 0
         power, times = power[in_speech], times[in_speech]
     levels = 10 * np.log10(np.maximum(power, 10 ** (LEVEL_FLOOR_DB / 10)))
