@@ -161,3 +161,20 @@ def test_missing_file_raises(analyzer: VisualAnalyzer, tmp_path: Path) -> None:
     with pytest.raises(MediaError) as raised:
         analyzer.analyze(tmp_path / "nope.mp4", 0.0, None)
     assert raised.value.code == "not_found"
+
+
+def test_span_errors_and_a_span_after_the_end(analyzer: VisualAnalyzer) -> None:
+    clip = SAMPLES / "happy_news.mp4"
+    for start, end in ((-1.0, 2.0), (3.0, 3.0), (3.0, 1.0)):
+        with pytest.raises(MediaError) as raised:
+            analyzer.analyze(clip, start, end)
+        assert raised.value.code == "invalid_span"
+    findings = analyzer.analyze(clip, 60.0, 65.0)
+    assert findings.status is ClueStatus.NO_SIGNAL
+    assert findings.error is not None and findings.error.code == "no_frames_in_range"
+
+
+def test_end_past_the_video_keeps_every_slice_inside_it(analyzer: VisualAnalyzer) -> None:
+    findings = analyzer.analyze(SAMPLES / "happy_news.mp4", 0.0, 60.0)
+    frames = [e for e in findings.evidence if e.name == "frame_expression"]
+    assert len(frames) == analyzer.settings.frames_per_clip

@@ -64,8 +64,10 @@ class VisualAnalyzer:
     def analyze(self, path: Path, start_s: float, end_s: float | None) -> ModalityFindings:
         """Visual clues of ``[start_s, end_s)`` of ``path`` (to the end when ``end_s`` is None).
 
-        Raises ``MediaError`` for a missing, empty or undecodable file.
+        Raises ``MediaError`` for a missing, empty or undecodable file or an invalid span.
         """
+        if start_s < 0 or (end_s is not None and end_s <= start_s):
+            raise MediaError("invalid_span", f"invalid clip span [{start_s}, {end_s}) s")
         info = probe(path)
         if not info.has_video:
             return ModalityFindings.no_signal(

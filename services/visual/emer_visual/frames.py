@@ -171,6 +171,9 @@ def sample_frames(
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         end = _clip_end(container, stream) if end_s is None else end_s
+        if end_s is not None and container.duration is not None:
+            # slices past the end of the video would stay empty
+            end = min(end_s, float(container.duration / av.time_base))
         if end is None or end <= start_s:
             end = start_s + 1e-3  # unknown length or a single still image: one slice
         selector = _SliceSelector(start_s, end, count, max_side_px)
