@@ -54,6 +54,7 @@ def test_high_fast_loud_and_low_slow_soft_speech_are_described_oppositely(contra
     assert "lower than usual" in low.description
     assert "fast" in high.description and "slow" in low.description
     assert "loud" in high.description and "quiet" in low.description
+    assert "energetic" in high.description and "subdued" in low.description
     assert any("fast" in c for c in high.cues) and any("slow" in c for c in low.cues)
     for name in ("f0_median", "speaking_rate", "articulation_rate", "loudness"):
         assert evidence(high, name) > evidence(low, name), name

@@ -9,7 +9,14 @@ import pytest
 from emer_audio import norms
 from emer_audio.backends.base import SpeechSegment
 from emer_audio.describe import graded, read_prosody
-from emer_audio.hints import MAX_PROSODY_HINT, merge_hints, model_hints, prosody_hints
+from emer_audio.hints import (
+    MAX_PROSODY_HINT,
+    arousal,
+    arousal_sentence,
+    merge_hints,
+    model_hints,
+    prosody_hints,
+)
 from emer_audio.prosody import (
     LoudnessProfile,
     PitchProfile,
@@ -117,6 +124,9 @@ def test_high_fast_loud_and_low_slow_soft_read_as_opposites() -> None:
     assert max(low_hints, key=low_hints.__getitem__) == "sad"
     assert not set(high_hints) & {"sad", "tired"}
     assert not set(low_hints) & {"excited", "angry"}
+    assert "energetic" in arousal_sentence(arousal(high))
+    assert "subdued" in arousal_sentence(arousal(low))
+    assert arousal_sentence(arousal(read_prosody(features(), "en"))) == ""
 
 
 def test_intonation_and_pauses() -> None:

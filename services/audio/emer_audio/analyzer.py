@@ -30,7 +30,13 @@ from emer_audio.backends.registry import ASR_BACKENDS, EMOTION_BACKENDS, VAD_BAC
 from emer_audio.decode import AudioWindow, decode_audio_window
 from emer_audio.describe import rate_ratio, read_prosody
 from emer_audio.evidence import model_evidence, prosody_evidence, recognition_evidence
-from emer_audio.hints import arousal, merge_hints, model_hints, prosody_hints
+from emer_audio.hints import (
+    arousal,
+    arousal_sentence,
+    merge_hints,
+    model_hints,
+    prosody_hints,
+)
 from emer_audio.prosody import measure_prosody
 from emer_audio.settings import AudioSettings
 
@@ -158,7 +164,9 @@ class AudioAnalyzer:
         )
         evidence += recognition_evidence(recognition)
         hints = prosody_hints(reading)
-        description = reading.description
+        description = " ".join(
+            part for part in (reading.description, arousal_sentence(arousal_score)) if part
+        )
         if self.emotion is not None:
             probabilities = self.emotion.classify(window.samples, window.sample_rate)
             evidence += model_evidence(probabilities)

@@ -57,6 +57,17 @@ def arousal(reading: ProsodyReading) -> float:
     return sum(w * v for w, v in judged) / sum(w for w, _ in judged)
 
 
+def arousal_sentence(level: float) -> str:
+    """A hedged closing sentence for the description ("" when arousal is unremarkable)."""
+    if level >= AROUSAL_MIN:
+        strength = "clearly " if level >= 2 * AROUSAL_MIN else ""
+        return f"Taken together, the delivery sounds {strength}energetic and aroused."
+    if level <= -AROUSAL_MIN:
+        strength = "clearly " if level <= -2 * AROUSAL_MIN else ""
+        return f"Taken together, the delivery sounds {strength}subdued and low in energy."
+    return ""
+
+
 def prosody_hints(reading: ProsodyReading) -> dict[str, float]:
     """Emotion words the prosody supports, with conservative 0-1 strengths."""
     level = arousal(reading)
