@@ -159,5 +159,5 @@ def test_service_aggregate_reproduces_the_table(
         values = summary[f"emotion_wheel.{level}"]
         got = (values["F"], values["P"], values["R"])
         assert got == pytest.approx(WHEEL_TABLE["mer2025-emotion_wheel"][level], abs=1e-6)
-        exact = EmotionWheelMetric(scorer.assets, level).score_texts(ref, pred)  # type: ignore[arg-type]
+        exact = EmotionWheelMetric(scorer.assets, level).score_texts(ref, pred)
         assert got == pytest.approx((exact.f_score, exact.precision, exact.recall), abs=1e-12)

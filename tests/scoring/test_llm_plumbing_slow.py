@@ -39,7 +39,7 @@ def smollm() -> Iterator[object]:
 
 
 def test_judge_with_a_real_backend(smollm: object) -> None:
-    judge = ExplanationJudge(smollm)  # type: ignore[arg-type]
+    judge = ExplanationJudge(smollm)
     try:
         verdict = judge.judge(REFERENCE, CANDIDATE)
     except JudgeReplyError as exc:
@@ -50,7 +50,7 @@ def test_judge_with_a_real_backend(smollm: object) -> None:
 
 
 def test_extraction_with_a_real_backend_falls_back_to_the_lexicon(smollm: object) -> None:
-    llm = LLMLabelExtractor(smollm)  # type: ignore[arg-type]
+    llm = LLMLabelExtractor(smollm)
     try:
         labels = llm.extract(CANDIDATE)
     except ExtractionError as exc:
