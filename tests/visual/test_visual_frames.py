@@ -60,3 +60,11 @@ def test_settings_read_the_visual_prefix(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.health_port == 8080
     with pytest.raises(ValueError):
         settings.frames_per_clip = 3  # type: ignore[misc]
+
+
+def test_motion_frames_are_evenly_spaced_and_not_moved_to_cuts() -> None:
+    sample = sample_frames(SAMPLES / "angry_complaint.mp4", 0.0, None, 8, 640, motion_count=20)
+    assert len(sample.frames) == 8 and len(sample.motion_frames) == 20
+    assert not any(f.after_shot_change for f in sample.motion_frames)
+    gaps = np.diff([f.time_s for f in sample.motion_frames])
+    assert gaps.min() > 0 and gaps.max() - gaps.min() <= 0.15  # one frame at 15 fps

@@ -79,3 +79,19 @@ def test_turned_head_is_reported(analyzer: VisualAnalyzer, pyfeat_data: Path) ->
     image = np.asarray(Image.open(pyfeat_data / "45-m7-di-ph.jpg").convert("RGB"))
     findings = analyzer.analyze_images([image])
     assert any(e.name == "turned_away" for e in findings.evidence)
+
+
+def test_motion_frames_add_head_movement_samples(pyfeat_data: Path) -> None:
+    from emer_visual.settings import VisualSettings
+
+    dense = VisualAnalyzer.from_settings(VisualSettings(motion_fps=2.0))
+    try:
+        findings = dense.analyze(pyfeat_data / "WolfgangLanger_Pexels.mp4", 0.0, None)
+    finally:
+        dense.close()
+    # expression frames stay at frames_per_clip; the tilt near the end is caught in between
+    frames = [e for e in findings.evidence if e.name == "frame_expression"]
+    assert len(frames) == dense.settings.frames_per_clip
+    tilts = [e for e in findings.evidence if e.name == "head_tilt"]
+    assert tilts and all(float(e.value) >= 15.0 for e in tilts)
+    assert "tilts the head" in findings.description

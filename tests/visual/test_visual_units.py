@@ -138,3 +138,17 @@ def test_tracks_follow_a_moving_face_and_pick_the_biggest_presence() -> None:
     main = tracking.main_track(tracks, len(frames))
     assert main is not None and sorted(main.faces) == [0, 1, 2, 3]
     assert tracking.main_track([], 3) is None
+
+
+def test_repeated_movements_are_told_once_with_a_count() -> None:
+    from emer_visual.describe import movement_sentence
+
+    side = [
+        head.MovementEvent("gaze_side", t, t + 0.3, 0.7, "score", "looks to the side")
+        for t in (1.0, 3.0, 5.0)
+    ]
+    tilt = head.MovementEvent("head_tilt", 2.0, 2.0, 20.0, "deg", "tilts the head")
+    sentence = movement_sentence([side[0], tilt, side[1], side[2]])
+    assert sentence == (
+        "The person looks to the side 3 times (from 1.0 to 5.3 s) and tilts the head (at 2.0 s)."
+    )

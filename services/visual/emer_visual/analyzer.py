@@ -74,7 +74,12 @@ class VisualAnalyzer:
                 "no_video_stream", "The file has no video stream (audio only).", self.models
             )
         sample = sample_frames(
-            path, start_s, end_s, self.settings.frames_per_clip, self.settings.max_side_px
+            path,
+            start_s,
+            end_s,
+            self.settings.frames_per_clip,
+            self.settings.max_side_px,
+            self._motion_count(start_s, end_s if end_s is not None else info.duration_s),
         )
         if not sample.frames:
             if info.duration_s is None or start_s < info.duration_s:
@@ -85,7 +90,14 @@ class VisualAnalyzer:
                 f"({start_s:.1f} s).",
                 self.models,
             )
-        return self.analyze_frames(sample.frames, sample.shot_changes_s)
+        return self.analyze_frames(sample.frames, sample.shot_changes_s, sample.motion_frames)
+
+    def _motion_count(self, start_s: float, end_s: float | None) -> int:
+        """Extra head-movement frames for the span: ``motion_fps`` per second, capped."""
+        if end_s is None or self.settings.motion_fps <= 0:
+            return 0
+        wanted = round((end_s - start_s) * self.settings.motion_fps)
+        return max(0, min(self.settings.max_motion_frames, wanted))
 
     def analyze_images(self, images: Sequence[np.ndarray]) -> ModalityFindings:
         """Visual clues of still RGB images, treated as frames ``IMAGE_FRAME_SPACING_S`` apart."""
@@ -96,40 +108,53 @@ class VisualAnalyzer:
         return self.analyze_frames(frames)
 
     def analyze_frames(
-        self, frames: Sequence[SampledFrame], shot_changes_s: Sequence[float] = ()
+        self,
+        frames: Sequence[SampledFrame],
+        shot_changes_s: Sequence[float] = (),
+        motion_frames: Sequence[SampledFrame] = (),
     ) -> ModalityFindings:
-        """The clue from already sampled frames."""
+        """The clue from already sampled frames.
+
+        ``motion_frames`` (optional) only add head-movement samples: faces are tracked
+        through all frames in time order, expressions are read on ``frames``.
+        """
+        expression_ids = {id(f) for f in frames}
+        ordered = sorted([*frames, *motion_frames], key=lambda f: f.time_s)
         with self._lock:
-            detections = self.landmarker.detect([f.rgb for f in frames])
+            detections = self.landmarker.detect([f.rgb for f in ordered])
         tracks = tracking.link_tracks(detections)
-        main = tracking.main_track(tracks, len(frames))
-        if main is None:
+        main = tracking.main_track(tracks, len(ordered))
+        expression_index = [i for i, f in enumerate(ordered) if id(f) in expression_ids]
+        on_expression = [i for i in expression_index if main is not None and i in main.faces]
+        if main is None or not on_expression:
             return self._no_face(frames)
         readable = {
             i: face for i, face in main.faces.items() if face.height >= self.settings.min_face_px
         }
-        if not readable:
-            return dataclasses.replace(
-                ModalityFindings.no_signal(
-                    "face_too_small",
-                    f"A face is visible but too small to read (about {main.mean_height():.0f} px "
-                    f"tall, below {self.settings.min_face_px} px).",
-                    self.models,
-                ),
-                evidence=(
-                    Evidence(
-                        name="main_face_height", value=round(main.mean_height(), 1), unit="px"
-                    ),
-                ),
-            )
-        readings = self._readings(frames, readable)
+        expression_faces = {i: readable[i] for i in expression_index if i in readable}
+        if not expression_faces:
+            return self._too_small(main)
+        readings = self._readings(ordered, expression_faces)
+        head_frames = [head.head_frame(ordered[i].time_s, readable[i]) for i in sorted(readable)]
         scene = describe.SceneFacts(
-            faces_max=max(len(d) for d in detections),
-            main_frames=len(readable),
+            faces_max=max(len(detections[i]) for i in expression_index),
+            main_frames=len(expression_faces),
             sampled_frames=len(frames),
             shot_changes_s=tuple(shot_changes_s),
         )
-        return self._findings(scene, readings)
+        return self._findings(scene, readings, head.movement_events(head_frames))
+
+    def _too_small(self, main: tracking.FaceTrack) -> ModalityFindings:
+        height = main.mean_height()
+        return dataclasses.replace(
+            ModalityFindings.no_signal(
+                "face_too_small",
+                f"A face is visible but too small to read (about {height:.0f} px tall, below "
+                f"{self.settings.min_face_px} px).",
+                self.models,
+            ),
+            evidence=(Evidence(name="main_face_height", value=round(height, 1), unit="px"),),
+        )
 
     def _readings(
         self, frames: Sequence[SampledFrame], faces: dict[int, FaceObservation]
@@ -164,11 +189,13 @@ class VisualAnalyzer:
         return readings
 
     def _findings(
-        self, scene: describe.SceneFacts, readings: list[timeline.FrameReading]
+        self,
+        scene: describe.SceneFacts,
+        readings: list[timeline.FrameReading],
+        events: list[head.MovementEvent],
     ) -> ModalityFindings:
         segments = timeline.segments(readings)
         episodes = timeline.au_episodes(readings)
-        events = head.movement_events([r.head for r in readings])
         name = self.backend.name
         strengths = timeline.emotion_strengths(readings)
         hints = {w: round(s, 3) for w, s in strengths.items() if s >= HINT_MIN}

@@ -173,7 +173,18 @@ def peak_sentence(episodes: Sequence[AuEpisode]) -> str:
 
 
 def movement_sentence(events: Sequence[MovementEvent]) -> str:
-    parts = [f"{e.phrase} ({_when(e.start_s, e.end_s)})" for e in events]
+    """Movements in order of first occurrence; repeats of one kind told once with a count."""
+    by_kind: dict[str, list[MovementEvent]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
+    parts = []
+    for group in by_kind.values():
+        first, last = group[0], group[-1]
+        if len(group) == 1:
+            parts.append(f"{first.phrase} ({_when(first.start_s, first.end_s)})")
+        else:
+            span = _when(first.start_s, last.end_s)
+            parts.append(f"{first.phrase} {len(group)} times ({span})")
     return f"The person {_join(parts)}." if parts else ""
 
 

@@ -61,6 +61,8 @@ class FrameSample:
     decoded_frames: int
     source_size: tuple[int, int]  # width, height
     shot_changes_s: tuple[float, ...] = ()
+    motion_frames: tuple[SampledFrame, ...] = ()
+    """Extra evenly spaced frames for head movement only (none unless asked for)."""
 
 
 @dataclass
@@ -105,8 +107,11 @@ def _thumbnail(frame: av.VideoFrame) -> np.ndarray:
 class _SliceSelector:
     """Keeps, per time slice, the frame nearest its middle and the frame after a shot change."""
 
-    def __init__(self, start_s: float, end_s: float, count: int, max_side_px: int) -> None:
+    def __init__(
+        self, start_s: float, end_s: float, count: int, max_side_px: int, change_aware: bool = True
+    ) -> None:
         self.start_s = start_s
+        self.change_aware = change_aware
         self.slice_s = (end_s - start_s) / count
         self.count = count
         self.max_side_px = max_side_px
@@ -124,7 +129,9 @@ class _SliceSelector:
         distance = abs(time_s - middle_s)
         if self._middle is None or distance < self._middle.score:
             self._middle = _Candidate(frame, time_s, distance)
-        if change >= SHOT_CHANGE_DIFF and (self._change is None or change > self._change.score):
+        if not self.change_aware or change < SHOT_CHANGE_DIFF:
+            return
+        if self._change is None or change > self._change.score:
             self._change = _Candidate(frame, time_s, change)
 
     def close_slice(self) -> None:
@@ -154,9 +161,17 @@ def _clip_end(container: av.container.InputContainer, stream: av.VideoStream) ->
 
 
 def sample_frames(
-    path: Path, start_s: float, end_s: float | None, count: int, max_side_px: int
+    path: Path,
+    start_s: float,
+    end_s: float | None,
+    count: int,
+    max_side_px: int,
+    motion_count: int = 0,
 ) -> FrameSample:
     """Decode ``[start_s, end_s)`` of ``path``'s first video stream and keep ``count`` frames.
+
+    ``motion_count`` more frames, evenly spaced and not moved to shot changes, are kept for
+    head movement (``FrameSample.motion_frames``).
 
     Raises ``MediaError("unreadable_media")`` when nothing can be decoded, and
     ``MediaError("no_video_stream")`` when the file has no video stream.
@@ -177,6 +192,7 @@ def sample_frames(
         if end is None or end <= start_s:
             end = start_s + 1e-3  # unknown length or a single still image: one slice
         selector = _SliceSelector(start_s, end, count, max_side_px)
+        motion = _SliceSelector(start_s, end, max(1, motion_count), max_side_px, False)
         if start_s > 0 and stream.time_base is not None:
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True)
         decoded, changes = 0, list[float]()
@@ -195,6 +211,8 @@ def sample_frames(
                 if change >= SHOT_CHANGE_DIFF and is_new and len(changes) < MAX_SHOT_CHANGES:
                     changes.append(time_s)
                 selector.offer(frame, max(time_s, start_s), change)
+                if motion_count:
+                    motion.offer(frame, max(time_s, start_s), change)
                 decoded += 1
         except av.error.FFmpegError as error:
             if decoded == 0:
@@ -202,6 +220,7 @@ def sample_frames(
                 raise MediaError("unreadable_media", message) from error
             log.warning("decoding %s stopped after %d frames: %s", path, decoded, error)
         selector.close_slice()
+        motion.close_slice()
         if decoded == 0 and start_s > 0 and math.isfinite(start_s):
             log.info("no video frames in [%.2f, %s) of %s", start_s, end_s, path)
         return FrameSample(
@@ -211,4 +230,5 @@ def sample_frames(
             decoded_frames=decoded,
             source_size=(stream.codec_context.width, stream.codec_context.height),
             shot_changes_s=tuple(changes),
+            motion_frames=tuple(motion.kept) if motion_count else (),
         )

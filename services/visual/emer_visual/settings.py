@@ -32,6 +32,17 @@ class VisualSettings(BaseSettings):
         description="Frames analysed per clip: one per equal time slice, moved to the first "
         "frame after a shot change when a slice contains one.",
     )
+    motion_fps: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=15.0,
+        description="Extra frames per second read for head movement only (landmarks, no "
+        "classifier), so that nods and shakes between the expression frames are seen; 0: "
+        "movement from the expression frames alone. About 10-15 ms per extra frame on a CPU.",
+    )
+    max_motion_frames: int = Field(
+        default=48, ge=0, le=256, description="Cap on the extra movement frames of one clip."
+    )
     max_side_px: int = Field(
         default=640, ge=64, le=4096, description="Frames are scaled down to this longest side."
     )
