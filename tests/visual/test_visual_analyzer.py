@@ -178,3 +178,19 @@ def test_end_past_the_video_keeps_every_slice_inside_it(analyzer: VisualAnalyzer
     findings = analyzer.analyze(SAMPLES / "happy_news.mp4", 0.0, 60.0)
     frames = [e for e in findings.evidence if e.name == "frame_expression"]
     assert len(frames) == analyzer.settings.frames_per_clip
+
+
+def test_small_face_in_a_wide_shot_is_found_in_tiles(
+    analyzer: VisualAnalyzer, astronaut: np.ndarray
+) -> None:
+    from PIL import Image
+
+    # the astronaut's face becomes ~8% of a 1280x720 frame: the detector alone misses it
+    canvas = np.full((720, 1280, 3), 128, np.uint8)
+    canvas[100:500, 500:900] = np.asarray(Image.fromarray(astronaut).resize((400, 400)))
+    assert analyzer.landmarker.detect([canvas[::2, ::2].copy()]) == [[]]
+    findings = analyzer.analyze_images([canvas])
+    assert findings.status is ClueStatus.OK
+    assert any(e.name == "small_face_search" for e in findings.evidence)
+    assert "small in the picture" in findings.description
+    assert max(findings.emotion_hints, key=findings.emotion_hints.get) == "happy"

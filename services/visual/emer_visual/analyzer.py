@@ -17,7 +17,17 @@ from emer_common.contracts import ClueStatus, Evidence, ModelInfo
 from emer_common.findings import ModalityFindings
 from emer_common.media import MediaError, probe
 
-from emer_visual import actions, describe, emotions, evidence, head, quality, timeline, tracking
+from emer_visual import (
+    actions,
+    describe,
+    emotions,
+    evidence,
+    head,
+    quality,
+    small_faces,
+    timeline,
+    tracking,
+)
 from emer_visual.backends import ExpressionBackend, create_backend
 from emer_visual.crops import square_crop
 from emer_visual.faces import FaceLandmarker, FaceObservation
@@ -120,11 +130,12 @@ class VisualAnalyzer:
         """
         expression_ids = {id(f) for f in frames}
         ordered = sorted([*frames, *motion_frames], key=lambda f: f.time_s)
+        expression_index = [i for i, f in enumerate(ordered) if id(f) in expression_ids]
         with self._lock:
             detections = self.landmarker.detect([f.rgb for f in ordered])
+            tiled = self._search_small_faces(ordered, expression_index, detections)
         tracks = tracking.link_tracks(detections)
         main = tracking.main_track(tracks, len(ordered))
-        expression_index = [i for i, f in enumerate(ordered) if id(f) in expression_ids]
         on_expression = [i for i in expression_index if main is not None and i in main.faces]
         if main is None or not on_expression:
             return self._no_face(frames)
@@ -141,8 +152,32 @@ class VisualAnalyzer:
             main_frames=len(expression_faces),
             sampled_frames=len(frames),
             shot_changes_s=tuple(shot_changes_s),
+            small_face_search=tiled,
         )
         return self._findings(scene, readings, head.movement_events(head_frames))
+
+    def _search_small_faces(
+        self,
+        frames: Sequence[SampledFrame],
+        expression_index: Sequence[int],
+        detections: list[list[FaceObservation]],
+    ) -> bool:
+        """Fill face-less frames from tiles when a probe frame shows tiles find a face.
+
+        Probes the expression frames at 1/3 and 2/3 of the clip, so a clip without any face
+        costs two tiled frames. Returns whether tiles were used; ``detections`` is updated.
+        """
+        if not self.settings.small_face_search or any(detections[i] for i in expression_index):
+            return False
+        count = len(expression_index)
+        probes = sorted({expression_index[count // 3], expression_index[(2 * count) // 3]})
+        if not any(small_faces.detect_tiled(self.landmarker, [frames[i].rgb for i in probes])):
+            return False
+        missing = [i for i, faces in enumerate(detections) if not faces]
+        found = small_faces.detect_tiled(self.landmarker, [frames[i].rgb for i in missing])
+        for i, faces in zip(missing, found, strict=True):
+            detections[i] = faces
+        return True
 
     def _too_small(self, main: tracking.FaceTrack) -> ModalityFindings:
         height = main.mean_height()

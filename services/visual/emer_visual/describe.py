@@ -94,6 +94,8 @@ class SceneFacts:
     main_frames: int
     sampled_frames: int
     shot_changes_s: tuple[float, ...] = ()
+    small_face_search: bool = False
+    """The faces were only found in tiles of the frames: they are small in the picture."""
 
 
 def _join(clauses: Sequence[str]) -> str:
@@ -146,6 +148,8 @@ def people_sentence(scene: SceneFacts) -> str:
         text = "In the video, one person is visible"
     if scene.main_frames < scene.sampled_frames:
         text += f" (in {scene.main_frames} of {scene.sampled_frames} sampled frames)"
+    if scene.small_face_search:
+        text += ", small in the picture"
     return text + "."
 
 

