@@ -85,22 +85,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frames", type=int, default=8, help="frames per clip")
+    parser.add_argument("--motion-fps", type=float, default=0.0, help="head-movement frames/s")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     start = time.perf_counter()
-    analyzer = VisualAnalyzer.from_settings(VisualSettings(frames_per_clip=args.frames))
+    settings = VisualSettings(frames_per_clip=args.frames, motion_fps=args.motion_fps)
+    analyzer = VisualAnalyzer.from_settings(settings)
     load_s = time.perf_counter() - start
     try:
         rows = [bench_clip(analyzer, path, args.repeats) for path in clips()]
     finally:
         analyzer.close()
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs"
-    log.info("machine: %s; model load %.2f s; frames per clip %d", machine, load_s, args.frames)
+    log.info(
+        "machine: %s; load average %s; model load %.2f s; frames per clip %d; motion fps %s",
+        machine,
+        " ".join(f"{v:.1f}" for v in os.getloadavg()),
+        load_s,
+        args.frames,
+        args.motion_fps,
+    )
     for row in rows:
         log.info(json.dumps(row))
     if args.json:
-        payload = {"machine": machine, "load_s": round(load_s, 2), "rows": rows}
+        payload = {
+            "machine": machine,
+            "load_average": os.getloadavg(),
+            "load_s": round(load_s, 2),
+            "motion_fps": args.motion_fps,
+            "rows": rows,
+        }
         args.json.write_text(json.dumps(payload, indent=2))
 
 
