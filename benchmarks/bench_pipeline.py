@@ -73,8 +73,14 @@ def tree_rss(root: psutil.Process) -> int:
 
 
 def run(label: str, inputs: list[Path], out: Path, extra: list[str]) -> dict[str, object]:
-    command = [str(Path(sys.executable).parent / "emer"), "analyze", *map(str, inputs),
-               "--out", str(out), *extra]
+    command = [
+        str(Path(sys.executable).parent / "emer"),
+        "analyze",
+        *map(str, inputs),
+        "--out",
+        str(out),
+        *extra,
+    ]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     root = psutil.Process(process.pid)
@@ -96,8 +102,11 @@ def run(label: str, inputs: list[Path], out: Path, extra: list[str]) -> dict[str
     steady = (stamps[-1] - stamps[0]) / (len(stamps) - 1) if len(stamps) > 1 else None
     stages: dict[str, float] = {}
     for modality in ("visual", "audio", "text"):
-        values = [r["clues"][modality]["elapsed_s"] for r in results
-                  if modality in r["clues"] and r["clues"][modality].get("elapsed_s") is not None]
+        values = [
+            r["clues"][modality]["elapsed_s"]
+            for r in results
+            if modality in r["clues"] and r["clues"][modality].get("elapsed_s") is not None
+        ]
         if values:
             stages[modality] = round(statistics.mean(values), 3)
     clip_seconds = [
@@ -127,8 +136,12 @@ def main() -> None:
     rows = [
         run("samples (3 clips)", [REPO / "samples"], args.out / "samples", []),
         run("10-second clip", [short], args.out / "short", []),
-        run(f"{args.long_minutes:g}-minute video", [long], args.out / "long",
-            ["--timeout-s", "3600"]),
+        run(
+            f"{args.long_minutes:g}-minute video",
+            [long],
+            args.out / "long",
+            ["--timeout-s", "3600"],
+        ),
     ]
     for row in rows:
         print(json.dumps(row))

@@ -52,9 +52,7 @@ class CluePublisher:
     ) -> None:
         report = clue_report(job, self.modality, findings, elapsed_s)
         subject = self.bus.topology.clue_subject(job.job_id, job.clip_id, self.modality.value)
-        await publish(
-            self.bus.js, subject, report, msg_id=f"clue.{job.key}.{self.modality.value}"
-        )
+        await publish(self.bus.js, subject, report, msg_id=f"clue.{job.key}.{self.modality.value}")
 
     async def publish_failure(self, job: ClipJob, error: ErrorInfo) -> None:
         """Dead-letter hook: fusion must hear about a clip this modality gave up on."""

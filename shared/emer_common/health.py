@@ -44,8 +44,12 @@ class HealthServer:
             body = b"ok" if healthy else b"not ready"
             status = b"200 OK" if healthy else b"503 Service Unavailable"
             writer.write(
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain\r\nContent-Length: "
-                + str(len(body)).encode() + b"\r\n\r\n" + body
+                b"HTTP/1.1 "
+                + status
+                + b"\r\nContent-Type: text/plain\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
             )
         except (TimeoutError, ConnectionError):
             pass

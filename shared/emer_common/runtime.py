@@ -75,9 +75,7 @@ async def run_service(
     bus = await open_bus(bus_settings, f"emer-{name}")
     health = None
     if health_port:
-        health = HealthServer(
-            health_port, ready=lambda: state["ready"] and bus.nc.is_connected
-        )
+        health = HealthServer(health_port, ready=lambda: state["ready"] and bus.nc.is_connected)
         await health.start()
     try:
         workers = await build_workers(bus)

@@ -35,7 +35,7 @@ def read_text_file(path: Path) -> str:
     except UnicodeDecodeError as error:
         raise SubtitleError(
             "subtitle_not_utf8",
-            f"{path} is not UTF-8 (byte {error.start}: {raw[error.start:error.start + 4]!r}); "
+            f"{path} is not UTF-8 (byte {error.start}: {raw[error.start : error.start + 4]!r}); "
             "convert it, e.g. `iconv -f GB18030 -t UTF-8`.",
         ) from error
 

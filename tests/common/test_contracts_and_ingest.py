@@ -11,7 +11,6 @@ from emer_cli.ingest import IngestOptions, plan_jobs, windows
 from emer_common.contracts import ClipJob, ClueReport, MediaRef, Modality, decode, encode
 from emer_common.media import MediaError, check_allowed, probe
 from emer_common.subtitles import SubtitleError, parse_cues, read_subtitle
-
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.unit
@@ -19,7 +18,9 @@ pytestmark = pytest.mark.unit
 
 def make_job(**overrides: object) -> ClipJob:
     fields: dict[str, object] = {
-        "job_id": "j1", "clip_id": "c1", "source": "x.mp4",
+        "job_id": "j1",
+        "clip_id": "c1",
+        "source": "x.mp4",
         "media": MediaRef(kind="path", path="/data/x.mp4"),
     }
     fields.update(overrides)
@@ -44,9 +45,15 @@ def test_ids_must_be_subject_safe() -> None:
 
 
 def test_srt_and_vtt_cues() -> None:
-    srt = "1\n00:00:01,000 --> 00:00:02,500\n<i>Hello</i> there\n\n2\n00:00:03,000 --> 00:00:04,000\nBye\n"
+    srt = (
+        "1\n00:00:01,000 --> 00:00:02,500\n<i>Hello</i> there\n\n"
+        "2\n00:00:03,000 --> 00:00:04,000\nBye\n"
+    )
     cues = parse_cues(srt)
-    assert [(c.start_s, c.end_s, c.text) for c in cues] == [(1.0, 2.5, "Hello there"), (3.0, 4.0, "Bye")]
+    assert [(c.start_s, c.end_s, c.text) for c in cues] == [
+        (1.0, 2.5, "Hello there"),
+        (3.0, 4.0, "Bye"),
+    ]
     vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n"
     assert parse_cues(vtt)[0].text == "Hi"
 
@@ -95,9 +102,14 @@ def test_plan_reads_sidecars_and_manifests(tmp_path: Path) -> None:
         f"{SAMPLES / 'happy_news.mp4'},first clip,Hello!,happy;excited\n"
         f"{tmp_path / 'nope.mp4'},,,\n"
     )
-    plan = plan_jobs("j1", [SAMPLES / "worried_call.mp4", manifest], IngestOptions(), tuple(Modality))
+    plan = plan_jobs(
+        "j1", [SAMPLES / "worried_call.mp4", manifest], IngestOptions(), tuple(Modality)
+    )
     by_id = {j.clip_id: j for j in plan.jobs}
     assert by_id["worried_call"].subtitle and "nobody has called" in by_id["worried_call"].subtitle
     assert by_id["first_clip"].subtitle == "Hello!"
-    assert by_id["first_clip"].references and by_id["first_clip"].references.labels == ("happy", "excited")
+    assert by_id["first_clip"].references and by_id["first_clip"].references.labels == (
+        "happy",
+        "excited",
+    )
     assert [r.code for r in plan.rejections] == ["not_found"]

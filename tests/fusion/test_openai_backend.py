@@ -29,7 +29,9 @@ def make_handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            stub.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+            stub.requests.append(
+                {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+            )
             action = stub.script.pop(0) if stub.script else "ok"
             if action == "slow":
                 time.sleep(1.5)
@@ -39,7 +41,9 @@ def make_handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"<html>not json")
             else:
                 reply = {
-                    "choices": [{"message": {"role": "assistant", "content": '{"labels": ["sad"]}'}}],
+                    "choices": [
+                        {"message": {"role": "assistant", "content": '{"labels": ["sad"]}'}}
+                    ],
                     "usage": {"prompt_tokens": 11, "completion_tokens": 5},
                 }
                 self._send(200, json.dumps(reply).encode())

@@ -10,7 +10,6 @@ import pytest
 from emer_cli.analyze import AnalyzeOptions, run_analysis
 from emer_common.contracts import ClueStatus, Modality
 from emer_common.settings import BusSettings
-
 from tests.conftest import SAMPLES
 from tests.integration.media_factory import (
     broken_inputs,
@@ -84,7 +83,9 @@ def test_outputs_are_written(batch) -> None:  # type: ignore[no-untyped-def]
     lines = (out / "results.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 5
-    assert all(r["type"] == "emer.result.v1" and "explanation" in r and "labels" in r for r in records)
+    assert all(
+        r["type"] == "emer.result.v1" and "explanation" in r and "labels" in r for r in records
+    )
     job = json.loads((out / "job.json").read_text())
     assert job["status"]["state"] == "done" and len(job["rejected"]) == 3
     assert (out / "report.html").read_text().startswith("<!doctype html>")

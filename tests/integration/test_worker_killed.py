@@ -13,7 +13,6 @@ from emer_cli.processes import ServiceProcesses
 from emer_common.bus.publish import publish
 from emer_common.contracts import ClipJob, ClueReport, ClueStatus, MediaRef, Modality, decode
 from emer_common.runtime import Bus
-
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.integration
@@ -84,6 +83,7 @@ async def test_killed_visual_worker_clip_is_redelivered_and_published_once(
     assert await clue_count() == 0, "the worker finished before it was killed; test invalid"
     second = start()
     try:
+
         async def published() -> bool:
             return await clue_count() >= 1
 

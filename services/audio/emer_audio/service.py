@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from emer_audio.analyzer import AudioAnalyzer
+from emer_audio.settings import AudioSettings
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import Service
@@ -18,8 +20,6 @@ from emer_common.findings import SpeechTranscript
 from emer_common.media import MediaError
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
-from emer_audio.analyzer import AudioAnalyzer
-from emer_audio.settings import AudioSettings
 
 
 def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
@@ -58,7 +58,13 @@ def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Se
     spec = bus.topology.consumer(Service.AUDIO)
     return [
         PullWorker(
-            bus.js, bus.topology, spec, ClipJob, handle, common.worker, "audio",
+            bus.js,
+            bus.topology,
+            spec,
+            ClipJob,
+            handle,
+            common.worker,
+            "audio",
             on_dead_letter=on_dead_letter,
         )
     ]

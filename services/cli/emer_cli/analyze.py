@@ -7,7 +7,6 @@ the same bus, subjects and code paths as a cluster, on one machine.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -17,6 +16,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from emer_cli.ingest import IngestOptions, IngestPlan, Rejection, plan_jobs
+from emer_cli.processes import ServiceProcesses
+from emer_cli.report import write_outputs
+from emer_cli.tracker import JobProgress, JobTracker
 from emer_common.bus.embedded import EmbeddedNats
 from emer_common.bus.publish import publish
 from emer_common.contracts import (
@@ -31,10 +34,6 @@ from emer_common.contracts import (
 from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
-from emer_cli.ingest import IngestOptions, IngestPlan, Rejection, plan_jobs
-from emer_cli.processes import ServiceProcesses
-from emer_cli.report import write_outputs
-from emer_cli.tracker import JobProgress, JobTracker
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,22 @@ from emer_common.subtitles import (
 )
 
 MEDIA_SUFFIXES = frozenset(
-    {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wav", ".mp3",
-     ".flac", ".ogg", ".m4a"}
+    {
+        ".mp4",
+        ".mkv",
+        ".avi",
+        ".mov",
+        ".webm",
+        ".m4v",
+        ".mpg",
+        ".mpeg",
+        ".flv",
+        ".wav",
+        ".mp3",
+        ".flac",
+        ".ogg",
+        ".m4a",
+    }
 )
 MANIFEST_SUFFIXES = frozenset({".csv", ".jsonl"})
 
@@ -103,19 +117,25 @@ def read_manifest(path: Path) -> Iterator[ManifestEntry]:
         if not row.get("path"):
             raise ValueError(f"row {number} has no 'path'")
         media = Path(str(row["path"]))
-        labels = row.get("labels") or ()
-        if isinstance(labels, str):
-            labels = [x.strip() for x in labels.replace(";", ",").split(",") if x.strip()]
+        raw_labels = row.get("labels") or ()
+        if isinstance(raw_labels, str):
+            labels = [x.strip() for x in raw_labels.replace(";", ",").split(",") if x.strip()]
+        elif isinstance(raw_labels, list | tuple):
+            labels = [str(x) for x in raw_labels]
+        else:
+            raise ValueError(f"row {number}: 'labels' must be a string or a list")
         yield ManifestEntry(
             clip_id=str(row["clip_id"]) if row.get("clip_id") else None,
             path=media if media.is_absolute() else path.parent / media,
             subtitle=str(row["subtitle"]) if row.get("subtitle") not in (None, "") else None,
-            labels=tuple(str(x) for x in labels),  # type: ignore[union-attr]
+            labels=tuple(labels),
             explanation=str(row["explanation"]) if row.get("explanation") else None,
         )
 
 
-def windows(duration: float | None, cues: list[Cue], options: IngestOptions) -> list[tuple[float, float | None]]:
+def windows(
+    duration: float | None, cues: list[Cue], options: IngestOptions
+) -> list[tuple[float, float | None]]:
     """Clip spans: the whole file if short, else groups of subtitle cues, else windows."""
     if duration is None or duration <= options.max_clip_s:
         return [(0.0, duration)]
@@ -201,7 +221,9 @@ def _jobs_for(
                 start_s=round(start, 3),
                 end_s=None if end is None else round(end, 3),
                 subtitle=subtitle,
-                subtitle_source=str(sidecar) if sidecar else ("manifest" if entry.subtitle else None),
+                subtitle_source=str(sidecar)
+                if sidecar
+                else ("manifest" if entry.subtitle else None),
                 references=references if len(spans) == 1 else None,
                 modalities=modalities,
                 subtitle_error=subtitle_error,

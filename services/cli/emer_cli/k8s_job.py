@@ -19,9 +19,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from emer_common.contracts import Modality
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from emer_common.contracts import Modality
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient, BatchV1Api, V1Job

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +30,11 @@ SERVICE_MODULES = {
 }
 
 # Sub-apps owned by their services; mounted when their packages are installed.
-for _name, _target in (("score", "emer_scoring.cli:score_app"), ("k8s", "emer_cli.k8s_job:k8s_app")):
+for _name, _target in (
+    ("score", "emer_scoring.cli:score_app"),
+    ("eval", "emer_fusion.cli:eval_app"),
+    ("k8s", "emer_cli.k8s_job:k8s_app"),
+):
     _module, _attr = _target.split(":")
     try:
         app.add_typer(getattr(importlib.import_module(_module), _attr), name=_name)
@@ -41,11 +44,15 @@ for _name, _target in (("score", "emer_scoring.cli:score_app"), ("k8s", "emer_cl
 
 @app.command()
 def analyze(
-    paths: Annotated[list[Path], typer.Argument(help="Videos, folders or manifests (.csv/.jsonl).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Videos, folders or manifests (.csv/.jsonl).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
     nats_url: Annotated[
         str | None,
-        typer.Option(envvar="EMER_NATS_URL", help="Use this NATS server instead of an embedded one."),
+        typer.Option(
+            envvar="EMER_NATS_URL", help="Use this NATS server instead of an embedded one."
+        ),
     ] = None,
     upload: Annotated[
         bool, typer.Option(help="Send media through the NATS Object Store (remote clusters).")
@@ -54,9 +61,13 @@ def analyze(
     modality: Annotated[
         list[Modality] | None, typer.Option(help="Modalities to run (repeatable; default all).")
     ] = None,
-    window_s: Annotated[float, typer.Option(help="Clip length for long videos without subtitles.")] = 8.0,
+    window_s: Annotated[
+        float, typer.Option(help="Clip length for long videos without subtitles.")
+    ] = 8.0,
     max_clip_s: Annotated[float, typer.Option(help="Videos up to this long stay one clip.")] = 15.0,
-    timeout_s: Annotated[float | None, typer.Option(help="Give up waiting after this long.")] = None,
+    timeout_s: Annotated[
+        float | None, typer.Option(help="Give up waiting after this long.")
+    ] = None,
 ) -> None:
     """Explain the emotions in videos: clues per modality, fused explanation, labels."""
     from emer_cli.analyze import AnalyzeOptions, run_analysis
@@ -149,4 +160,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from http import HTTPStatus
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 from emer_common.bus.embedded import free_port

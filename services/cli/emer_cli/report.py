@@ -44,7 +44,9 @@ def job_summary(
         "clips_with_labels": sum(1 for r in results if r.labels),
         "clips_with_errors": sum(1 for r in results if r.errors),
         "label_counts": dict(labels.most_common()),
-        "rejected": [{"source": r.source, "code": r.code, "message": r.message} for r in rejections],
+        "rejected": [
+            {"source": r.source, "code": r.code, "message": r.message} for r in rejections
+        ],
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Callable
@@ -110,5 +109,5 @@ async def _fetch(
 ) -> list[Msg]:
     try:
         return await sub.fetch(batch, timeout=timeout)
-    except (nats.errors.TimeoutError, asyncio.TimeoutError):
+    except (TimeoutError, nats.errors.TimeoutError):
         return []

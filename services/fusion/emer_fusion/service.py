@@ -156,8 +156,14 @@ def build_workers(
     join = FusionJoin(bus, kv, fuser, settings)
     return [
         PullWorker(
-            bus.js, bus.topology, bus.topology.consumer(Service.FUSION), ClueReport, join.handle,
-            common.worker, "fusion", on_dead_letter=join.publish_failure,
+            bus.js,
+            bus.topology,
+            bus.topology.consumer(Service.FUSION),
+            ClueReport,
+            join.handle,
+            common.worker,
+            "fusion",
+            on_dead_letter=join.publish_failure,
         )
     ]
 

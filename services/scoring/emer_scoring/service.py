@@ -57,7 +57,10 @@ def build_workers(
         for score in scores:
             subject = bus.topology.score_subject(result.job_id, result.clip_id)
             await publish(
-                bus.js, subject, score, msg_id=f"score.{result.job_id}.{result.clip_id}.{score.metric}"
+                bus.js,
+                subject,
+                score,
+                msg_id=f"score.{result.job_id}.{result.clip_id}.{score.metric}",
             )
         await add_to_aggregate(kv, result, scores)
         return None

@@ -50,12 +50,24 @@ def build_workers(bus: Bus, analyzer: TextAnalyzer, common: CommonConfig) -> Seq
 
     return [
         PullWorker(
-            bus.js, bus.topology, bus.topology.consumer(Service.TEXT), ClipJob, handle_job,
-            common.worker, "text", on_dead_letter=publisher.publish_failure,
+            bus.js,
+            bus.topology,
+            bus.topology.consumer(Service.TEXT),
+            ClipJob,
+            handle_job,
+            common.worker,
+            "text",
+            on_dead_letter=publisher.publish_failure,
         ),
         PullWorker(
-            bus.js, bus.topology, bus.topology.consumer(Service.TEXT_TRANSCRIPTS), Transcript,
-            handle_transcript, common.worker, "text", on_dead_letter=transcript_failed,
+            bus.js,
+            bus.topology,
+            bus.topology.consumer(Service.TEXT_TRANSCRIPTS),
+            Transcript,
+            handle_transcript,
+            common.worker,
+            "text",
+            on_dead_letter=transcript_failed,
         ),
     ]
 

@@ -12,7 +12,6 @@ from emer_common.contracts import ClipJob, Modality
 from emer_common.media import MediaError
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
-
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
 

@@ -141,44 +141,30 @@ async def ensure_topology(
     workers: dict[Service, WorkerSettings] | None = None,
 ) -> None:
     """Create or update every stream, consumer and bucket. Safe to call concurrently."""
-    common = {
-        "storage": StorageType.FILE,
-        "num_replicas": bus.stream_replicas,
-        "max_age": bus.stream_max_age_s,
-        "duplicate_window": bus.duplicate_window_s,
-        "max_msg_size": ONE_MIB,
-    }
+
+    def stream(name: str, subjects: list[str], retention: RetentionPolicy) -> StreamConfig:
+        return StreamConfig(
+            name=name,
+            subjects=subjects,
+            retention=retention,
+            storage=StorageType.FILE,
+            num_replicas=bus.stream_replicas,
+            max_age=bus.stream_max_age_s,
+            duplicate_window=bus.duplicate_window_s,
+            max_msg_size=ONE_MIB,
+        )
+
+    p = topology.prefix
     streams = [
-        StreamConfig(
-            name=topology.jobs_stream,
-            subjects=[f"{topology.prefix}.jobs.>"],
-            retention=RetentionPolicy.INTEREST,
-            **common,
+        stream(topology.jobs_stream, [f"{p}.jobs.>"], RetentionPolicy.INTEREST),
+        stream(
+            topology.clues_stream,
+            [f"{p}.clues.>", f"{p}.transcripts.>"],
+            RetentionPolicy.INTEREST,
         ),
-        StreamConfig(
-            name=topology.clues_stream,
-            subjects=[f"{topology.prefix}.clues.>", f"{topology.prefix}.transcripts.>"],
-            retention=RetentionPolicy.INTEREST,
-            **common,
-        ),
-        StreamConfig(
-            name=topology.results_stream,
-            subjects=[f"{topology.prefix}.results.>"],
-            retention=RetentionPolicy.LIMITS,
-            **common,
-        ),
-        StreamConfig(
-            name=topology.scores_stream,
-            subjects=[f"{topology.prefix}.scores.>"],
-            retention=RetentionPolicy.LIMITS,
-            **common,
-        ),
-        StreamConfig(
-            name=topology.dlq_stream,
-            subjects=[f"{topology.prefix}.dlq.>"],
-            retention=RetentionPolicy.LIMITS,
-            **common,
-        ),
+        stream(topology.results_stream, [f"{p}.results.>"], RetentionPolicy.LIMITS),
+        stream(topology.scores_stream, [f"{p}.scores.>"], RetentionPolicy.LIMITS),
+        stream(topology.dlq_stream, [f"{p}.dlq.>"], RetentionPolicy.LIMITS),
     ]
     for config in streams:
         await _add_or_update_stream(js, config)

@@ -117,12 +117,12 @@ class PullWorker(Generic[M]):
             )
             return
         if not self.spec.unlimited_deliveries and deliveries > self.settings.max_deliver:
-            error = ErrorInfo(
+            lost = ErrorInfo(
                 code="worker_lost",
                 message=f"delivered {deliveries} times without an answer: every worker that "
                 "took it stopped (crash, OOM kill) before finishing",
             )
-            await self._dead_letter(msg, message, error, deliveries)
+            await self._dead_letter(msg, message, lost, deliveries)
             return
 
         heartbeat = asyncio.create_task(self._heartbeat(msg))

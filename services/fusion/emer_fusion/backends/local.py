@@ -80,7 +80,8 @@ class TransformersBackend:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-        self.model.to(device).eval()
+        self.model.to(device)  # type: ignore[arg-type]  # transformers' decorator typing
+        self.model.eval()  # type: ignore[no-untyped-call]
         self.device = device
         self._lock = threading.Lock()  # one forward pass at a time; torch uses the cores
         self._info = ModelInfo(
@@ -135,7 +136,7 @@ class TransformersBackend:
                 **sampling,
             )
         new_tokens = output[0][len(ids) :]
-        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True)
+        text = str(self.tokenizer.decode(new_tokens, skip_special_tokens=True))
         for stop in options.stop:
             text = text.split(stop, 1)[0]
         return Generation(
