@@ -24,11 +24,12 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import skimage.data
+from PIL import Image
+
 from emer_visual import actions, emotions, tracking
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.crops import square_crop
 from emer_visual.settings import VisualSettings
-from PIL import Image
 
 log = logging.getLogger("eval_visual")
 REPO = Path(__file__).resolve().parents[1]

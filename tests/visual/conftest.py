@@ -11,9 +11,10 @@ import matplotlib
 import numpy as np
 import pytest
 import skimage.data
+from PIL import Image
+
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
-from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from emer_common.contracts import ClueStatus
 from emer_common.findings import ModalityFindings
 from emer_common.media import MediaError
 from emer_common.vocabulary import EmotionVocabulary
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
-
 from tests.visual.conftest import SAMPLES, write_audio_only, write_clip
 
 pytestmark = pytest.mark.unit
@@ -185,9 +185,10 @@ def test_small_face_in_a_wide_shot_is_found_in_tiles(
 ) -> None:
     from PIL import Image
 
-    # the astronaut's face becomes ~8% of a 1280x720 frame: the detector alone misses it
+    # the astronaut's face becomes ~8% of a 1280x720 frame (~49 px once scaled to 640 px):
+    # the detector alone misses it
     canvas = np.full((720, 1280, 3), 128, np.uint8)
-    canvas[100:500, 500:900] = np.asarray(Image.fromarray(astronaut).resize((400, 400)))
+    canvas[100:580, 500:980] = np.asarray(Image.fromarray(astronaut).resize((480, 480)))
     assert analyzer.landmarker.detect([canvas[::2, ::2].copy()]) == [[]]
     findings = analyzer.analyze_images([canvas])
     assert findings.status is ClueStatus.OK

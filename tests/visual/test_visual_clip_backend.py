@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.backends import create_backend
 from emer_visual.settings import VisualSettings

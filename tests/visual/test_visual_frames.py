@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from emer_common.media import MediaError
 from emer_visual.frames import bounded_size, sample_frames
 from emer_visual.settings import VisualSettings
-
 from tests.visual.conftest import SAMPLES, write_audio_only, write_clip
 
 pytestmark = pytest.mark.unit

@@ -10,6 +10,7 @@ import av
 import numpy as np
 import psutil
 import pytest
+
 from emer_common.contracts import ClueStatus
 from emer_visual.analyzer import VisualAnalyzer
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from emer_common.contracts import ClueStatus
 from emer_visual.analyzer import VisualAnalyzer
-from PIL import Image
 
 pytestmark = pytest.mark.unit
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from emer_visual import actions, emotions, head, tracking
 from emer_visual.faces import BLENDSHAPE_INDEX, BLENDSHAPE_NAMES, FaceObservation
 

@@ -12,11 +12,12 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
+
 from emer_common.contracts import ClueStatus, Evidence, ModelInfo
 from emer_common.findings import ModalityFindings
 from emer_common.media import MediaError, probe
-
 from emer_visual import (
     actions,
     describe,
@@ -31,7 +32,7 @@ from emer_visual import (
 from emer_visual.backends import ExpressionBackend, create_backend
 from emer_visual.crops import square_crop
 from emer_visual.faces import FaceLandmarker, FaceObservation
-from emer_visual.frames import SampledFrame, sample_frames
+from emer_visual.frames import SampledFrame, bounded_size, sample_frames
 from emer_visual.settings import VisualSettings
 
 log = logging.getLogger(__name__)
@@ -110,12 +111,22 @@ class VisualAnalyzer:
         return max(0, min(self.settings.max_motion_frames, wanted))
 
     def analyze_images(self, images: Sequence[np.ndarray]) -> ModalityFindings:
-        """Visual clues of still RGB images, treated as frames ``IMAGE_FRAME_SPACING_S`` apart."""
+        """Visual clues of still RGB images, treated as frames ``IMAGE_FRAME_SPACING_S`` apart.
+
+        Images are scaled to ``max_side_px`` like video frames.
+        """
         frames = tuple(
-            SampledFrame(i * IMAGE_FRAME_SPACING_S, np.ascontiguousarray(img[..., :3]), i)
+            SampledFrame(i * IMAGE_FRAME_SPACING_S, self._bounded(img[..., :3]), i)
             for i, img in enumerate(images)
         )
         return self.analyze_frames(frames)
+
+    def _bounded(self, rgb: np.ndarray) -> np.ndarray:
+        height, width = rgb.shape[:2]
+        size = bounded_size(width, height, self.settings.max_side_px)
+        if size == (width, height):
+            return np.ascontiguousarray(rgb)
+        return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
 
     def analyze_frames(
         self,

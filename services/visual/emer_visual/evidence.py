@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from emer_common.contracts import Evidence
 
+from emer_common.contracts import Evidence
 from emer_visual.describe import SceneFacts
 from emer_visual.emotions import EMOTIONS
 from emer_visual.head import MovementEvent

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from emer_common.contracts import ModelInfo
 
 BLENDSHAPE_NAMES: tuple[str, ...] = (

@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 import av.error
 import numpy as np
+
 from emer_common.media import MediaError
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from emer_common.contracts import ModelInfo
 
+from emer_common.contracts import ModelInfo
 from emer_visual.settings import VisualSettings
 
 log = logging.getLogger(__name__)

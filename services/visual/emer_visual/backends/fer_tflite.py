@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from emer_common.contracts import ModelInfo
 
 FER_LABELS: tuple[str, ...] = (
