@@ -87,3 +87,20 @@ def test_weights_are_loaded_from_a_local_checkpoint(
         )
     finally:
         loaded.close()
+
+
+@pytest.mark.gpu
+def test_untrained_clip_runs_on_cuda(astronaut: np.ndarray) -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    settings = VisualSettings(
+        backend="clip", clip_model_name=SMALL_ARCH, clip_allow_untrained=True, clip_device="auto"
+    )
+    backend = create_backend(settings)
+    try:
+        probabilities = backend.predict([astronaut] * 4)
+        assert probabilities.shape == (4, len(backend.labels))
+        assert next(backend._model.parameters()).is_cuda  # type: ignore[attr-defined]
+    finally:
+        backend.close()
