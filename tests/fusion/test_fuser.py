@@ -127,3 +127,14 @@ def test_label_validation(raw: list[str], expected: list[str]) -> None:
 def test_parse_reply_finds_json_after_prose() -> None:
     assert parse_llm_reply('Sure! {"explanation": "e", "labels": ["sad"]} done') == ("e", ["sad"])
     assert parse_llm_reply("no json here") is None
+
+
+def test_neutral_face_does_not_outvote_emotional_clues(smollm) -> None:  # type: ignore[no-untyped-def]
+    fuser = Fuser(smollm, load_prompt(), VOCAB)
+    clues = {
+        V: clue(V, "In the video, the face is relaxed.", {"neutral": 0.8}),
+        A: clue(A, "In the audio, the voice is low and heavy.", {"sad": 0.3}),
+        T: clue(T, "In the text, the subtitle reads 'Nobody called me back.'", {"worried": 0.5}),
+    }
+    labels = [label.label for label in fuser.fuse(clues).labels]
+    assert "neutral" not in labels and "worried" in labels

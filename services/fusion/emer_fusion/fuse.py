@@ -37,6 +37,7 @@ EVIDENCE_WEIGHT = 0.6  # share of the final label score that comes from the clue
 LABEL_KEEP_RATIO = 0.5  # keep labels scoring at least this fraction of the best one
 GENERATION_TOKENS = 320
 REPAIR_ATTEMPTS = 1
+ABSENCE_LABELS = frozenset({"neutral"})
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,17 @@ class Fuser:
         ]
         ranked = sorted(zip(combined, candidates, strict=True), key=lambda x: (-x[0], x[1].label))
         best = ranked[0][0]
+        kept = [(s, c) for s, c in ranked[: self.max_labels] if s >= LABEL_KEEP_RATIO * best]
+        emotional = [(s, c) for s, c in kept if c.label not in ABSENCE_LABELS]
+        # A still face reads as "neutral": absence of a cue, not a cue. It is a label only
+        # when nothing else in the clip carries an emotion.
         return [
             EmotionLabel(
                 label=c.label,
                 score=round(score, 4),
                 modalities=c.modalities or supporting_modalities(c.label, clues, self.vocabulary),
             )
-            for score, c in ranked[: self.max_labels]
-            if score >= LABEL_KEEP_RATIO * best
+            for score, c in (emotional or kept)
         ]
 
     def _generate(
