@@ -78,6 +78,26 @@ COMBINED: dict[frozenset[str], tuple[str, str]] = {
 """AU pairs told as one action: (phrase when it appears, phrase when it fades)."""
 UNDESCRIBED_IN_SEGMENTS = frozenset({"AU43"})
 """AUs told with the movements instead (closed eyes), not in the expression segments."""
+CUE_WORDS: dict[str, str] = {
+    "AU1": "inner brows raised",
+    "AU2": "outer brows raised",
+    "AU4": "brows furrowed",
+    "AU5": "eyes wide open",
+    "AU6": "cheeks raised",
+    "AU7": "eyelids tightened",
+    "AU9": "nose wrinkled",
+    "AU10": "upper lip raised",
+    "AU12": "smile",
+    "AU14": "mouth corners dimpled",
+    "AU15": "mouth corners down",
+    "AU17": "chin raised",
+    "AU20": "lips stretched",
+    "AU24": "lips pressed",
+    "AU26": "mouth open",
+    "AU28": "lips sucked in",
+    "AU43": "eyes closed",
+}
+"""Plain words for each AU in the cue phrases (the fusion LLM reads them)."""
 PEAKS_TOLD = 2
 """How many action-unit peaks the paragraph names."""
 CLASSIFIER_NAMES: dict[str, str] = {
@@ -244,7 +264,8 @@ def cues(
             e.unit.code in {"AU6", "AU12"} and {"AU6", "AU12"} <= codes
         ):
             continue
-        out.append(f"{e.unit.name} ({e.unit.code}) {_when(e.onset_s, e.offset_s)}")
+        words = CUE_WORDS[e.unit.code]
+        out.append(f"{words} ({e.unit.code}) {_when(e.onset_s, e.offset_s)}")
     out += [f"{e.phrase} {_when(e.start_s, e.end_s)}" for e in events]
     if len(segments) > 1:
         path = " -> ".join(s.label for s in segments)
