@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+
 from emer_audio.analyzer import AudioAnalyzer
 from emer_audio.settings import AudioSettings, bundled_whisper_model
 

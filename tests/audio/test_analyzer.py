@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from emer_audio.analyzer import AudioAnalyzer
 from emer_common.contracts import ClueStatus
 from emer_common.media import MediaError
 from emer_common.subtitles import read_text_file
-
 from tests.audio.media import FRONT_CENTER, SENTENCE, espeak, read_wav, video, write_wav
 
 pytestmark = pytest.mark.unit

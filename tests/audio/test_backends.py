@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from emer_audio.analyzer import AudioAnalyzer
 from emer_audio.backends.base import BackendConfigError
 from emer_audio.backends.registry import ASR_BACKENDS, EMOTION_BACKENDS, VAD_BACKENDS
 from emer_audio.backends.whisper_asr import FasterWhisperRecognizer
 from emer_audio.settings import AudioSettings, bundled_whisper_model
 from emer_common.contracts import ClueStatus, ModelInfo
-
 from tests.audio.media import FRONT_CENTER
 
 pytestmark = pytest.mark.unit

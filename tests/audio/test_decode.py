@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from emer_audio.decode import SAMPLE_RATE, decode_audio_window
 from emer_common.media import MediaError
-
 from tests.audio.media import read_wav, video, write_wav
 
 pytestmark = pytest.mark.unit

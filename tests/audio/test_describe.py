@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+
 from emer_audio import norms
 from emer_audio.backends.base import SpeechSegment
 from emer_audio.describe import graded, read_prosody
@@ -26,7 +27,6 @@ from emer_audio.prosody import (
     measure_prosody,
 )
 from emer_common.vocabulary import EmotionVocabulary
-
 from tests.audio.test_pitch_and_voice import SR, pulse_train
 
 pytestmark = pytest.mark.unit
@@ -54,6 +54,8 @@ def features(
             voiced_s=2.0,
             trend_st=None,
             phrase_ends=(),
+            alternative=None,
+            alternative_deviation_st=None,
         ),
         loudness=LoudnessProfile(
             integrated_lufs=lufs,
@@ -110,6 +112,45 @@ def test_typical_voice_gets_no_deviation_words() -> None:
 )
 def test_pitch_deviation_is_worded_by_degree(deviation: float, phrase: str) -> None:
     assert phrase in read_prosody(features(deviation_st=deviation), "en").description
+
+
+def test_ambiguous_register_gives_both_readings_and_claims_nothing() -> None:
+    """152 Hz with a 139 Hz base: a raised male voice or a low female one (espeak -p 90)."""
+    base = features(deviation_st=4.05)
+    assert base.pitch is not None
+    ambiguous = dataclasses.replace(
+        base,
+        pitch=dataclasses.replace(
+            base.pitch,
+            register=norms.REGISTERS[1],
+            deviation_st=-5.6,
+            alternative=MALE,
+            alternative_deviation_st=4.05,
+        ),
+    )
+    reading = read_prosody(ambiguous, "en")
+    assert reading.level("pitch") == 0
+    assert "lower than usual for a voice in the adult female range but noticeably higher" in (
+        reading.description
+    )
+    assert "low and deep" not in reading.description
+    assert not any("deep" in c for c in reading.cues)
+    # same direction, different degree: the smaller claim is kept
+    agreeing = dataclasses.replace(
+        ambiguous,
+        pitch=dataclasses.replace(ambiguous.pitch, deviation_st=2.5, alternative_deviation_st=7.0),
+    )
+    assert read_prosody(agreeing, "en").level("pitch") == 1
+
+
+def test_registers_are_chosen_from_the_base_value() -> None:
+    assert norms.register_for_base(100).name == "adult male range"
+    assert norms.register_for_base(160).name == "adult female range"
+    assert norms.register_for_base(230).name == "child range"
+    assert norms.alternative_register(100, 120) is None  # clearly male
+    assert norms.alternative_register(150, 206) is None  # a man would not sit at 206 Hz
+    assert norms.alternative_register(138.5, 152) == MALE  # raised male or low female
+    assert norms.alternative_register(122, 135) is None
 
 
 def test_high_fast_loud_and_low_slow_soft_read_as_opposites() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from emer_audio.pitch import track_pitch
 from emer_audio.voice_quality import measure_perturbation
 

@@ -14,9 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from emer_common.contracts import ClueStatus, Evidence, ModelInfo, Word
-from emer_common.findings import ModalityFindings, SpeechTranscript
-from emer_common.vocabulary import EmotionVocabulary
 
 from emer_audio import norms
 from emer_audio.backends.base import (
@@ -39,6 +36,9 @@ from emer_audio.hints import (
 )
 from emer_audio.prosody import measure_prosody
 from emer_audio.settings import AudioSettings
+from emer_common.contracts import ClueStatus, Evidence, ModelInfo, Word
+from emer_common.findings import ModalityFindings, SpeechTranscript
+from emer_common.vocabulary import EmotionVocabulary
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ import av
 import av.error
 import numpy as np
 import numpy.typing as npt
+
 from emer_common.media import MediaError
 
 log = logging.getLogger(__name__)

@@ -87,26 +87,37 @@ def graded(value: float, steps: tuple[float, float, float]) -> Level:
     return int(math.copysign(magnitude, value))
 
 
+def _pitch_level(deviation_st: float) -> Level:
+    return graded(
+        deviation_st, (norms.PITCH_SLIGHT_ST, norms.PITCH_NOTICEABLE_ST, norms.PITCH_STRONG_ST)
+    )
+
+
+def _relation(level: Level) -> str:
+    if level == 0:
+        return "in the usual range"
+    return f"{DEGREE[abs(level)]} {'higher' if level > 0 else 'lower'} than usual"
+
+
 def judge_pitch(features: ProsodyFeatures) -> list[Judgement]:
     pitch = features.pitch
     if pitch is None:
         return []
-    level = graded(
-        pitch.deviation_st,
-        (norms.PITCH_SLIGHT_ST, norms.PITCH_NOTICEABLE_ST, norms.PITCH_STRONG_ST),
-    )
-    relation = (
-        f"{DEGREE[abs(level)]} {'higher' if level > 0 else 'lower'} than usual"
-        if level
-        else "in the usual range"
-    )
+    level = _pitch_level(pitch.deviation_st)
+    words = f"its pitch is {_relation(level)} for a voice in the {pitch.register.name}"
+    if pitch.alternative is not None and pitch.alternative_deviation_st is not None:
+        other = _pitch_level(pitch.alternative_deviation_st)
+        if other != level:
+            # Both registers are plausible and disagree: give both readings and claim only
+            # what they share (the level nearer zero, or none when they point apart).
+            words = (
+                f"its pitch, {pitch.median_hz:.0f} Hz, is {_relation(level)} for a voice in "
+                f"the {pitch.register.name} but {_relation(other)} for one in the "
+                f"{pitch.alternative.name}"
+            )
+            level = min(level, other, key=abs) if level * other >= 0 else 0
     judgements = [
-        Judgement(
-            "pitch",
-            level,
-            f"its pitch is {relation} for a voice in the {pitch.register.name}",
-            f"{PITCH_WORDS[level]} voice" if level else None,
-        )
+        Judgement("pitch", level, words, f"{PITCH_WORDS[level]} voice" if level else None)
     ]
     if pitch.sd_st < norms.PITCH_SD_FLAT_ST:
         judgements.append(

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from emer_common.contracts import Evidence
-
 from emer_audio import norms
 from emer_audio.backends.base import Recognition, SpeechSegment
 from emer_audio.prosody import ProsodyFeatures
+from emer_common.contracts import Evidence
 
 MAX_LISTED = 8  # phrase ends / pauses listed individually
 
@@ -62,6 +61,11 @@ def prosody_evidence(
                 value=_r(pitch.base_hz, 1),
                 unit="Hz",
                 norm="mean - 1.5 SD (Traunmüller & Eriksson 1995); picks the register",
+            ),
+            Evidence(
+                name="f0_register",
+                value=reg.name + (f" or {pitch.alternative.name}" if pitch.alternative else ""),
+                norm="population the pitch is compared with",
             ),
             Evidence(
                 name="f0_sd",

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from emer_common.vocabulary import EmotionVocabulary
-
 from emer_audio.describe import ProsodyReading
+from emer_common.vocabulary import EmotionVocabulary
 
 MAX_PROSODY_HINT = 0.4  # prosody alone never supports an emotion more strongly than this
 AROUSAL_MIN = 0.2  # |arousal| below this counts as unremarkable

@@ -69,6 +69,30 @@ def register_for_base(base_f0_hz: float) -> VoiceRegister:
     return next(r for r in REGISTERS if base_f0_hz < r.base_f0_max_hz)
 
 
+# F0 alone cannot tell a raised adult-male voice from a relaxed adult-female one: in the
+# LIFE-Adult population study ("The Speaking Voice in the General Population", J Voice 2017,
+# PMID 27370073; 1154 men, 1318 women aged 40-79) men averaged 112 Hz in conversational, 130 Hz
+# in classroom and 176 Hz in shouting voice, women 169, 198 and 246 Hz. emer choice: a male
+# voice stays plausible up to the values below, a female one from a base value of 125 Hz up
+# (the bottom of the 165-255 Hz range, lowered by 1.5 nominal SDs, minus a margin); where both
+# are plausible the description gives both readings.
+MALE_PLAUSIBLE_BASE_MAX_HZ = 150.0
+MALE_PLAUSIBLE_MEDIAN_MAX_HZ = 180.0
+FEMALE_PLAUSIBLE_BASE_MIN_HZ = 125.0
+
+
+def alternative_register(base_f0_hz: float, median_f0_hz: float) -> VoiceRegister | None:
+    """The other adult register that is also plausible for this voice, if any."""
+    male, female = REGISTERS[0], REGISTERS[1]
+    male_plausible = (
+        base_f0_hz <= MALE_PLAUSIBLE_BASE_MAX_HZ and median_f0_hz <= MALE_PLAUSIBLE_MEDIAN_MAX_HZ
+    )
+    female_plausible = FEMALE_PLAUSIBLE_BASE_MIN_HZ <= base_f0_hz < female.base_f0_max_hz
+    if not (male_plausible and female_plausible):
+        return None
+    return female if register_for_base(base_f0_hz) is male else male
+
+
 # emer choice: semitone deviation of the speaker's median F0 from the register's typical value.
 PITCH_SLIGHT_ST = 2.0  # "slightly higher/lower"
 PITCH_NOTICEABLE_ST = 3.5  # "noticeably higher/lower"

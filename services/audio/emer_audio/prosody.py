@@ -16,12 +16,12 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torchaudio.functional as taf
-from emer_common.contracts import Word
 
 from emer_audio import norms
 from emer_audio.backends.base import FloatArray, SpeechSegment
 from emer_audio.pitch import PitchTrack, track_pitch
 from emer_audio.voice_quality import VoicePerturbation, measure_perturbation
+from emer_common.contracts import Word
 
 LEVEL_FRAME_S = 0.025  # s; short-term level window
 LEVEL_HOP_S = 0.010  # s
@@ -50,6 +50,9 @@ class PitchProfile:
     base_hz: float  # the speaker's F0 base value, 1.5 SD below the mean (Traunmüller 1995)
     register: norms.VoiceRegister
     deviation_st: float  # median F0 relative to the register's typical F0
+    # another register that is as plausible (a raised male or a low female voice), if any
+    alternative: norms.VoiceRegister | None
+    alternative_deviation_st: float | None
     voiced_s: float
     trend_st: float | None  # second half of the speech minus first half
     phrase_ends: tuple[PhraseEnd, ...]
@@ -144,6 +147,7 @@ def _pitch_profile(track: PitchTrack, segments: Sequence[SpeechSegment]) -> Pitc
     mean_hz = float(median * 2 ** (float(np.mean(st)) / 12))
     base = mean_hz * 2 ** (-norms.F0_BASE_SD_BELOW_MEAN * sd / 12)
     register = norms.register_for_base(base)
+    alternative = norms.alternative_register(base, median)
     return PitchProfile(
         median_hz=median,
         p5_hz=float(np.percentile(f0, 5)),
@@ -152,6 +156,10 @@ def _pitch_profile(track: PitchTrack, segments: Sequence[SpeechSegment]) -> Pitc
         base_hz=base,
         register=register,
         deviation_st=float(semitones(median, register.typical_f0_hz)),
+        alternative=alternative,
+        alternative_deviation_st=(
+            float(semitones(median, alternative.typical_f0_hz)) if alternative else None
+        ),
         voiced_s=len(f0) * track.hop_s,
         trend_st=_half_difference(times, st, segments),
         phrase_ends=_phrase_ends(track, segments),

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
 from emer_common.contracts import ModelInfo, Word
 
 FloatArray = npt.NDArray[np.float32]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from emer_common.contracts import ModelInfo
 from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from emer_audio.backends.base import FloatArray, SpeechSegment
+from emer_common.contracts import ModelInfo
 
 # Silence shorter than a pause (Goldman-Eisler's 250 ms, see norms.PAUSE_MIN_S) does not split
 # a segment, so segments are inter-pausal units.

@@ -13,10 +13,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from emer_common.contracts import ModelInfo
-
 from emer_audio.backends.base import BackendConfigError, FloatArray
 from emer_audio.settings import AudioSettings
+from emer_common.contracts import ModelInfo
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from emer_common.contracts import ModelInfo, Word
 from faster_whisper import WhisperModel
 
 from emer_audio.backends.base import BackendConfigError, FloatArray, Recognition
 from emer_audio.settings import WHISPER_CARRIER_PACKAGE, AudioSettings, bundled_whisper_model
+from emer_common.contracts import ModelInfo, Word
 
 log = logging.getLogger(__name__)
 
