@@ -24,12 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from emer_scoring.emotion_wheel import EmotionWheelMetric, EmotionWheelScores
 from emer_scoring.emotion_wheel_plain import plain_wheel_scores
 from emer_scoring.mer_assets import load_mer_assets
 from emer_scoring.tables import check_same_names, read_label_table
 from emer_scoring.wheel_assets import WHEEL_LEVELS, WheelAssets, WheelLevel, emer_default_assets
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG = logging.getLogger("scoring_bench")
 N_PREDICTIONS = 20_000

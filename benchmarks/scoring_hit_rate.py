@@ -19,12 +19,13 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from emer_scoring.emotion_wheel import EmotionWheelMetric
 from emer_scoring.extraction import LexiconLabelExtractor
 from emer_scoring.hit_rate import hit_rate
 from emer_scoring.mer_assets import load_mer_assets
 from emer_scoring.wheel_assets import WHEEL_LEVELS, WheelAssets, emer_default_assets
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG = logging.getLogger("scoring_hit_rate")
 EMER_V1_FILE = "emer-v1/gt-eng.csv"

@@ -21,11 +21,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from emer_common.vocabulary import EmotionVocabulary
 from emer_text.agreement import AgreementReport, agreement, to_five_class
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG = logging.getLogger("text_emer_v1")
 

@@ -1,7 +1,7 @@
 """Write docs/configuration.md from the settings classes, so the docs match the code.
 
-    .venv/bin/python scripts/gen_config_docs.py          # rewrite the file
-    .venv/bin/python scripts/gen_config_docs.py --check  # exit 1 if it is out of date
+.venv/bin/python scripts/gen_config_docs.py          # rewrite the file
+.venv/bin/python scripts/gen_config_docs.py --check  # exit 1 if it is out of date
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emer_common.bus.topology import Service, Topology
 
+from emer_common.bus.topology import Service, Topology
 from tests.deploy.chart_support import GPU_VALUES, Manifest, Render, by_kind, pod_spec
 
 pytestmark = [pytest.mark.unit, pytest.mark.chart]

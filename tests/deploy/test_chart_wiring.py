@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import typer
 import yaml
-from emer_cli.k8s_job import k8s_app
 
+from emer_cli.k8s_job import k8s_app
 from tests.deploy.chart_support import (
     ALL_OPTIONS_VALUES,
     CHART_DIR,

@@ -17,6 +17,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from kubernetes.client import ApiClient, BatchV1Api, Configuration
+from typer.testing import CliRunner
+
 from emer_cli.k8s_job import (
     AnalyzeJobSpec,
     NatsCredentials,
@@ -27,9 +30,6 @@ from emer_cli.k8s_job import (
     submit_job,
 )
 from emer_common.contracts import Modality
-from kubernetes.client import ApiClient, BatchV1Api, Configuration
-from typer.testing import CliRunner
-
 from tests.deploy.chart_support import assert_restricted
 
 pytestmark = pytest.mark.unit

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from emer_common.contracts import ModelInfo
 from emer_fusion.backends.base import BackendError, ChatMessage, Generation, GenerationOptions
 from emer_scoring.mer_assets import load_mer_assets

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from emer_scoring.cli import score_app
 from typer.testing import CliRunner
+
+from emer_scoring.cli import score_app
 
 pytestmark = pytest.mark.unit
 

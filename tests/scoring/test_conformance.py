@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from emer_common.contracts import ClipResult, References
 from emer_scoring.aggregate import JobAggregate
 from emer_scoring.emotion_wheel import EmotionWheelMetric
@@ -19,7 +21,6 @@ from emer_scoring.label_lists import list_syntax, parse_strict_list, parse_wheel
 from emer_scoring.openset import load_synonym_texts, score_openset
 from emer_scoring.scorer import ResultScorer
 from emer_scoring.wheel_assets import WheelAssets
-from typer.testing import CliRunner
 
 from .conftest import OvStore
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from emer_common.vocabulary import WheelRow
 from emer_scoring.emotion_wheel import EmotionWheelMetric, f_score
 from emer_scoring.emotion_wheel_plain import plain_wheel_scores
 from emer_scoring.wheel_assets import Wheel, WheelAssets, emer_default_assets
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.unit
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from emer_scoring.label_lists import (
     LabelListError,
     list_syntax,
@@ -12,8 +15,6 @@ from emer_scoring.label_lists import (
     parse_strict_list,
     parse_wheel_list,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.unit
 

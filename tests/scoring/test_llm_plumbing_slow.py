@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from emer_scoring.extraction import (
     ExtractionError,
     FallbackLabelExtractor,

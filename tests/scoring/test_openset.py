@@ -5,6 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from emer_scoring.label_lists import list_syntax
 from emer_scoring.openset import (
     clip_accuracy_recall,
@@ -13,8 +16,6 @@ from emer_scoring.openset import (
     synonym_map,
 )
 from emer_scoring.tables import ScoringInputError
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.unit
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from emer_common.contracts import ClipResult, References, Score
 from emer_scoring.aggregate import JobAggregate
 from emer_scoring.extraction import LexiconLabelExtractor

@@ -6,6 +6,7 @@ import csv
 from importlib import resources
 
 import pytest
+
 from emer_common.vocabulary import DEFAULT_WHEELS, EmotionVocabulary, default_wheel
 from emer_scoring.emotion_wheel import EmotionWheelMetric
 from emer_scoring.wheel_assets import WheelAssets

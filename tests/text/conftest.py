@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emer_text.analyzer import TextAnalyzer
 from emer_text.backends.nade_backend import warm_nade
 from emer_text.settings import TextSettings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emer_common.contracts import ClueStatus
 from emer_common.vocabulary import EmotionVocabulary
 from emer_text.analyzer import TextAnalyzer

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from emer_common.vocabulary import EmotionVocabulary
 from emer_text.agreement import FIVE_CLASSES, agreement, to_five_class
 from emer_text.settings import TextSettings

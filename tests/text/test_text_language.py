@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emer_text.language import LanguageDetector, Method, normalize_code, script_language
 
 pytestmark = pytest.mark.unit

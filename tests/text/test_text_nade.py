@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emer_text.analyzer import TextAnalyzer
 from emer_text.backends.nade_backend import NadeBackend, plutchik_to_hints
 from emer_text.backends.vader import VaderBackend

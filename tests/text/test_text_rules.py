@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emer_text.backends.base import CueKind, TextInput
 from emer_text.backends.en_rules import EnglishRulesBackend
 from emer_text.backends.zh_lexicon import ChineseLexiconBackend

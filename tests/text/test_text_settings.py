@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from emer_text.backends.base import TextBackend
 from emer_text.backends.registry import REGISTRY, create_backends, factory
 from emer_text.settings import DEFAULT_BACKENDS, TextSettings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from emer_common.contracts import ClueStatus
 from emer_common.findings import ModalityFindings
 from emer_common.subtitles import SubtitleError

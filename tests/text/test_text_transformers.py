@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from emer_text.analyzer import TextAnalyzer
 from emer_text.backends.base import BackendUnavailable, TextInput
 from emer_text.backends.transformers_backend import TransformersBackend, label_to_word

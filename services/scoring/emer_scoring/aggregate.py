@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from emer_common.contracts import Score
 
+from emer_common.contracts import Score
 from emer_scoring.emotion_wheel import f_score
 
 AGGREGATE_VERSION = 1

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from emer_common.vocabulary import WheelRow
-
 from emer_scoring.label_lists import LabelListError, parse_wheel_list
 from emer_scoring.tables import ScoringInputError
 from emer_scoring.wheel_assets import Wheel, WheelAssets, merge_pairs

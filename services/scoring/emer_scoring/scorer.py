@@ -24,7 +24,6 @@ from typing import Any
 
 from emer_common.contracts import ClipResult, Score
 from emer_fusion.backends.base import LLMBackend
-
 from emer_scoring.aggregate import JobAggregate
 from emer_scoring.emotion_wheel import EmotionWheelMetric
 from emer_scoring.extraction import LabelExtractor, build_extractor

@@ -9,7 +9,6 @@ from typing import Literal, get_args
 from emer_common.contracts import ClueStatus, ErrorInfo, Evidence, ModelInfo
 from emer_common.findings import ModalityFindings
 from emer_common.vocabulary import EmotionVocabulary
-
 from emer_text.backends.base import TextBackend, TextInput, covers
 from emer_text.backends.registry import create_backends
 from emer_text.combine import combine

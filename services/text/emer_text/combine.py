@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from emer_common.contracts import Evidence
 from emer_common.vocabulary import EmotionVocabulary
-
 from emer_text.backends.base import CueKind, LinguisticCue, Reading
 from emer_text.negation import POSITIVE_VALENCE
 

@@ -13,7 +13,6 @@ from enum import Enum
 
 from emer_common.contracts import Evidence, ModelInfo
 from emer_common.vocabulary import EmotionVocabulary
-
 from emer_text import en_markers as m
 from emer_text.backends.base import CueKind, LinguisticCue, Reading, TextInput
 from emer_text.negation import NEGATED_POSITIVE_STRENGTH, negated_meaning

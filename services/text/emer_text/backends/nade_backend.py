@@ -15,8 +15,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-from emer_common.contracts import Evidence, ModelInfo
 
+from emer_common.contracts import Evidence, ModelInfo
 from emer_text.backends.base import BackendUnavailable, Reading, TextInput
 from emer_text.settings import TextSettings
 

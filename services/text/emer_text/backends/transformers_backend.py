@@ -14,7 +14,6 @@ from typing import Any
 
 from emer_common.contracts import Evidence, ModelInfo
 from emer_common.vocabulary import EmotionVocabulary
-
 from emer_text.backends.base import BackendUnavailable, Reading, TextInput
 from emer_text.settings import TextSettings
 

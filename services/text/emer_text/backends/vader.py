@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from emer_common.contracts import Evidence, ModelInfo
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from emer_common.contracts import Evidence, ModelInfo
 from emer_text.backends.base import CueKind, LinguisticCue, Reading, TextInput
 from emer_text.settings import TextSettings
 

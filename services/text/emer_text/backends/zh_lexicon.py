@@ -16,7 +16,6 @@ from importlib import resources
 
 from emer_common.contracts import Evidence, ModelInfo
 from emer_common.vocabulary import EmotionVocabulary
-
 from emer_text.backends.base import CueKind, LinguisticCue, Reading, TextInput
 from emer_text.negation import NEGATED_POSITIVE_STRENGTH, negated_meaning
 from emer_text.settings import TextSettings
