@@ -201,6 +201,20 @@ class ClipResult(Contract):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+def failed_result(job: ClipJob, errors: tuple[ErrorInfo, ...]) -> ClipResult:
+    """A result for a clip that could not be explained, so the clip is never silently lost."""
+    return ClipResult(
+        job_id=job.job_id,
+        clip_id=job.clip_id,
+        source=job.source,
+        start_s=job.start_s,
+        end_s=job.end_s,
+        explanation="",
+        errors=errors,
+        references=job.references,
+    )
+
+
 class Score(Contract):
     """One metric value for one clip, computed against its references."""
 

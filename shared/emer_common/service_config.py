@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from emer_common.bus.errors import Retry
+from emer_common.bus.topology import Service
+from emer_common.bus.worker import DeadLetterHook, PullWorker
+from emer_common.contracts import Contract
 from emer_common.media import MediaResolver
 from emer_common.runtime import Bus
 from emer_common.settings import BusSettings, MediaSettings, WorkerSettings
+
+M = TypeVar("M", bound=Contract)
 
 
 @dataclass(frozen=True)
@@ -17,3 +25,24 @@ class CommonConfig:
 
     def resolver(self, bus: Bus) -> MediaResolver:
         return MediaResolver(self.media.allowed_roots, bus.js, self.media.staging_dir)
+
+    def pull_worker(
+        self,
+        bus: Bus,
+        service: Service,
+        model: type[M],
+        handler: Callable[[M], Awaitable[Retry | None]],
+        on_dead_letter: DeadLetterHook[M] | None = None,
+    ) -> PullWorker[M]:
+        """The service's durable pull worker with this deployment's delivery settings."""
+        name = service.value.split("-")[0]
+        return PullWorker(
+            bus.js,
+            bus.topology,
+            bus.topology.consumer(service),
+            model,
+            handler,
+            self.worker,
+            name,
+            on_dead_letter=on_dead_letter,
+        )

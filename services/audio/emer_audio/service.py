@@ -13,7 +13,6 @@ from emer_audio.settings import AudioSettings
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import Service
-from emer_common.bus.worker import PullWorker
 from emer_common.clue_service import CluePublisher, analyze_media, media_failure
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
 from emer_common.findings import SpeechTranscript
@@ -55,19 +54,7 @@ def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Se
         await publish_transcript(job, None, error)
         await publisher.publish_failure(job, error)
 
-    spec = bus.topology.consumer(Service.AUDIO)
-    return [
-        PullWorker(
-            bus.js,
-            bus.topology,
-            spec,
-            ClipJob,
-            handle,
-            common.worker,
-            "audio",
-            on_dead_letter=on_dead_letter,
-        )
-    ]
+    return [common.pull_worker(bus, Service.AUDIO, ClipJob, handle, on_dead_letter)]
 
 
 async def serve(settings: AudioSettings, common: CommonConfig) -> None:

@@ -30,6 +30,7 @@ from emer_common.contracts import (
     JobStatus,
     MediaRef,
     Modality,
+    failed_result,
 )
 from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
@@ -162,13 +163,4 @@ def _missing_result(job: ClipJob, progress: JobProgress) -> ClipResult:
     errors = tuple(d.error for d in letters) or (
         ErrorInfo(code="timeout", message="no result before the job timeout; see logs/"),
     )
-    return ClipResult(
-        job_id=job.job_id,
-        clip_id=job.clip_id,
-        source=job.source,
-        start_s=job.start_s,
-        end_s=job.end_s,
-        explanation="",
-        errors=errors,
-        references=job.references,
-    )
+    return failed_result(job, errors)

@@ -19,8 +19,7 @@ from nats.js.kv import KeyValue
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import kv_create, kv_get, kv_put, publish
 from emer_common.bus.topology import Service
-from emer_common.bus.worker import PullWorker
-from emer_common.contracts import ClipResult, ClueReport, ErrorInfo, Modality
+from emer_common.contracts import ClipResult, ClueReport, ErrorInfo, Modality, failed_result
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.vocabulary import EmotionVocabulary
@@ -119,17 +118,7 @@ class FusionJoin:
         """Dead-letter hook: the job tracker still gets a result, carrying the error."""
         if report.job is None:
             return
-        job = report.job
-        result = ClipResult(
-            job_id=job.job_id,
-            clip_id=job.clip_id,
-            source=job.source,
-            start_s=job.start_s,
-            end_s=job.end_s,
-            explanation="",
-            errors=(error,),
-            references=job.references,
-        )
+        result = failed_result(report.job, (error,))
         await self._publish(result)
 
     async def _publish(self, result: ClipResult) -> None:
@@ -154,18 +143,7 @@ def build_workers(
     bus: Bus, kv: KeyValue, fuser: Fuser, settings: FusionSettings, common: CommonConfig
 ) -> Sequence[Runnable]:
     join = FusionJoin(bus, kv, fuser, settings)
-    return [
-        PullWorker(
-            bus.js,
-            bus.topology,
-            bus.topology.consumer(Service.FUSION),
-            ClueReport,
-            join.handle,
-            common.worker,
-            "fusion",
-            on_dead_letter=join.publish_failure,
-        )
-    ]
+    return [common.pull_worker(bus, Service.FUSION, ClueReport, join.handle, join.publish_failure)]
 
 
 async def serve(settings: FusionSettings, common: CommonConfig) -> None:

@@ -15,7 +15,6 @@ from nats.js.kv import KeyValue
 from emer_common.bus.errors import Retry, TransientError
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import Service
-from emer_common.bus.worker import PullWorker
 from emer_common.contracts import ClipResult, Score
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
@@ -65,8 +64,7 @@ def build_workers(
         await add_to_aggregate(kv, result, scores)
         return None
 
-    spec = bus.topology.consumer(Service.SCORING)
-    return [PullWorker(bus.js, bus.topology, spec, ClipResult, handle, common.worker, "scoring")]
+    return [common.pull_worker(bus, Service.SCORING, ClipResult, handle)]
 
 
 async def serve(settings: ScoringSettings, common: CommonConfig) -> None:

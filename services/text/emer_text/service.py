@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from emer_common.bus.errors import Retry
 from emer_common.bus.topology import Service
-from emer_common.bus.worker import PullWorker
 from emer_common.clue_service import CluePublisher
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
 from emer_common.runtime import Bus, Runnable, run_service
@@ -49,25 +48,9 @@ def build_workers(bus: Bus, analyzer: TextAnalyzer, common: CommonConfig) -> Seq
         await publisher.publish_failure(transcript.job, error)
 
     return [
-        PullWorker(
-            bus.js,
-            bus.topology,
-            bus.topology.consumer(Service.TEXT),
-            ClipJob,
-            handle_job,
-            common.worker,
-            "text",
-            on_dead_letter=publisher.publish_failure,
-        ),
-        PullWorker(
-            bus.js,
-            bus.topology,
-            bus.topology.consumer(Service.TEXT_TRANSCRIPTS),
-            Transcript,
-            handle_transcript,
-            common.worker,
-            "text",
-            on_dead_letter=transcript_failed,
+        common.pull_worker(bus, Service.TEXT, ClipJob, handle_job, publisher.publish_failure),
+        common.pull_worker(
+            bus, Service.TEXT_TRANSCRIPTS, Transcript, handle_transcript, transcript_failed
         ),
     ]
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from emer_common.bus.errors import Retry
 from emer_common.bus.topology import Service
-from emer_common.bus.worker import PullWorker
 from emer_common.clue_service import CluePublisher, analyze_media, media_failure
 from emer_common.contracts import ClipJob, Modality
 from emer_common.media import MediaError
@@ -30,19 +29,7 @@ def build_workers(bus: Bus, analyzer: VisualAnalyzer, common: CommonConfig) -> S
         await publisher.publish(job, findings, elapsed)
         return None
 
-    spec = bus.topology.consumer(Service.VISUAL)
-    return [
-        PullWorker(
-            bus.js,
-            bus.topology,
-            spec,
-            ClipJob,
-            handle,
-            common.worker,
-            "visual",
-            on_dead_letter=publisher.publish_failure,
-        )
-    ]
+    return [common.pull_worker(bus, Service.VISUAL, ClipJob, handle, publisher.publish_failure)]
 
 
 async def serve(settings: VisualSettings, common: CommonConfig) -> None:
