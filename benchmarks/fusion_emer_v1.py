@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import json
 import os
 import re
 import time
@@ -24,8 +25,11 @@ from pathlib import Path
 
 from emer_common.contracts import Modality
 from emer_common.vocabulary import EmotionVocabulary
+from emer_fusion.backends.base import GenerationOptions
+from emer_fusion.backends.registry import create_backend
 from emer_fusion.clue_text import hints_from_text
-from emer_fusion.evaluation import evaluate
+from emer_fusion.evaluation import clue_reports, evaluate, read_clues
+from emer_fusion.prompts import clue_blocks, load_prompt
 from emer_fusion.service import build_fuser
 from emer_fusion.settings import FusionSettings
 
@@ -84,6 +88,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="fusion hit rate on EMER-V1")
     parser.add_argument("--backend", default="transformers")
     parser.add_argument("--strategy", default="auto")
+    parser.add_argument("--ensemble", default="", help="JSON list of ensemble members")
+    parser.add_argument("--generation-samples", type=int, default=5, help="for tokens/s")
     parser.add_argument("--out", type=Path, default=Path("out/fusion-emer-v1"))
     args = parser.parse_args()
     data = Path(os.environ["EMER_BENCHMARK_DIR"]) / "emer-v1" / "gt-eng.csv"
@@ -101,9 +107,14 @@ def main() -> None:
         hints = hints_from_text(strip_conclusion(row["reasons"]), vocab)
         lexicon[row["names"]] = [max(hints, key=hints.__getitem__)] if hints else []
 
-    settings = FusionSettings(backend=args.backend, strategy=args.strategy)
+    settings = FusionSettings(
+        backend=args.backend,
+        strategy=args.strategy,
+        ensemble=json.loads(args.ensemble) if args.ensemble else (),
+    )
     fuser = build_fuser(settings)
-    pred_csv = args.out / f"pred-{args.backend}-{fuser.strategy}.csv"
+    config = f"{args.backend}/{args.strategy}" + ("/ensemble" if args.ensemble else "")
+    pred_csv = args.out / f"pred-{config.replace('/', '-')}.csv"
     pred_csv.unlink(missing_ok=True)
     start = time.perf_counter()
     for _ in evaluate(fuser, clues_csv, pred_csv):
@@ -121,14 +132,31 @@ def main() -> None:
     for name, predictions in (
         (f"majority class ({majority})", baseline_majority),
         ("lexicon only (top hint, no LLM)", lexicon),
-        (f"fusion {args.backend}/{fuser.strategy} (all labels)", fused),
-        (f"fusion {args.backend}/{fuser.strategy} (top-1)", fused_top1),
+        (f"fusion {config} (all labels)", fused),
+        (f"fusion {config} (top-1)", fused_top1),
     ):
         hit, family, per_class = hit_rates(references, predictions, vocab)
         classes = " ".join(f"{k}={v:.2f}" for k, v in per_class.items())
         print(f"{name:34} {hit:6.2f} {family:7.2f}  {classes}")
     mean_labels = sum(len(v) for v in fused.values()) / len(fused)
     print(f"mean labels per clip (fusion): {mean_labels:.2f}")
+    if args.generation_samples and not args.ensemble:
+        print(generation_speed(settings, clues_csv, args.generation_samples))
+
+
+def generation_speed(settings: FusionSettings, clues_csv: Path, samples: int) -> str:
+    """Free generation (what the generative strategy does) on the first clip prompts."""
+    backend = create_backend(settings)
+    prompt = load_prompt(settings.prompt)
+    vocab = EmotionVocabulary.default()
+    tokens = 0
+    seconds = 0.0
+    for row in read_clues(clues_csv)[:samples]:
+        messages = prompt.messages(clue_blocks(clue_reports(row, vocab), ()))
+        out = backend.generate(messages, GenerationOptions(max_new_tokens=64))
+        tokens += out.completion_tokens
+        seconds += out.elapsed_s
+    return f"generation: {tokens} tokens in {seconds:.1f} s = {tokens / seconds:.1f} tokens/s"
 
 
 if __name__ == "__main__":

@@ -138,3 +138,39 @@ def test_neutral_face_does_not_outvote_emotional_clues(smollm) -> None:  # type:
     }
     labels = [label.label for label in fuser.fuse(clues).labels]
     assert "neutral" not in labels and "worried" in labels
+
+
+def test_ensemble_votes_labels_across_prompts(smollm) -> None:  # type: ignore[no-untyped-def]
+    from emer_fusion.ensemble import EnsembleFuser, Member
+
+    members = [
+        Member(Fuser(smollm, load_prompt("fusion-v1"), VOCAB)),
+        Member(Fuser(smollm, load_prompt("fusion-brief-v1"), VOCAB), weight=0.5),
+    ]
+    ensemble = EnsembleFuser(members)
+    clues = {
+        V: clue(V, "In the video, the brows are furrowed.", {"angry": 0.6, "worried": 0.3}),
+        T: clue(T, "In the text, the subtitle reads 'Stop it!'.", {"annoyed": 0.5}),
+    }
+    out = ensemble.fuse(clues)
+    assert out.labels and out.labels[0].label in {"angry", "annoyed"}
+    assert out.prompt_version == "fusion-v1+fusion-brief-v1"
+    assert "2 fusions voted" in out.explanation
+
+
+def test_ensemble_settings_share_one_loaded_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from emer_fusion import service
+    from emer_fusion.settings import FusionSettings
+
+    created: list[str] = []
+
+    def fake_backend(settings):  # type: ignore[no-untyped-def]
+        created.append(settings.backend)
+        return ScriptedBackend([])
+
+    monkeypatch.setattr(service, "create_backend", fake_backend)
+    settings = FusionSettings(
+        ensemble=[{"prompt": "fusion-v1"}, {"prompt": "fusion-brief-v1", "weight": 2}]
+    )
+    fuser = service.build_fuser(settings)
+    assert created == ["transformers"] and len(fuser.members) == 2  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from pathlib import Path
 from emer_common.contracts import ClueReport, ClueStatus, Modality
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.clue_text import hints_from_text
-from emer_fusion.fuse import Fuser, FusionOutput
+from emer_fusion.fuse import ClipFuser, FusionOutput
 
 REQUIRED_COLUMNS = ("name", "visual", "audio", "text")
 OUTPUT_COLUMNS = ("name", "openset", "explanation")
@@ -78,7 +78,7 @@ def finished_names(path: Path) -> set[str]:
 
 
 def evaluate(
-    fuser: Fuser,
+    fuser: ClipFuser,
     clues_path: Path,
     out_path: Path,
     on_progress: Callable[[int, int], None] = lambda done, total: None,

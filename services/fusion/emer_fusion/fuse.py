@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from emer_common.contracts import (
     ClueReport,
@@ -47,6 +48,16 @@ class FusionOutput:
     models: tuple[ModelInfo, ...]
     prompt_version: str
     errors: tuple[ErrorInfo, ...] = ()
+
+
+class ClipFuser(Protocol):
+    """What the fusion service needs: a single ``Fuser`` or an ``EnsembleFuser``."""
+
+    vocabulary: EmotionVocabulary
+
+    def fuse(
+        self, clues: Mapping[Modality, ClueReport], missing: tuple[Modality, ...] = ()
+    ) -> FusionOutput: ...
 
 
 class Fuser:

@@ -23,8 +23,10 @@ from emer_common.contracts import ClipResult, ClueReport, ErrorInfo, Modality, f
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.vocabulary import EmotionVocabulary
+from emer_fusion.backends.base import LLMBackend
 from emer_fusion.backends.registry import create_backend
-from emer_fusion.fuse import Fuser, FusionOutput
+from emer_fusion.ensemble import EnsembleFuser, Member
+from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
 from emer_fusion.prompts import load_prompt
 from emer_fusion.settings import FusionSettings
 
@@ -32,14 +34,38 @@ DONE = "done"
 FIRST_SEEN = "first"
 
 
-def build_fuser(settings: FusionSettings) -> Fuser:
-    backend = create_backend(settings)
+def build_fuser(settings: FusionSettings) -> ClipFuser:
+    """One fuser, or an ensemble when ``settings.ensemble`` lists members.
+
+    Members that name the same backend and model share one loaded instance.
+    """
+    if not settings.ensemble:
+        return _single_fuser(settings, create_backend(settings))
+    backends: dict[tuple[object, ...], LLMBackend] = {}
+    members = []
+    for spec in settings.ensemble:
+        overrides = {k: v for k, v in spec.model_dump().items() if v is not None}
+        weight = overrides.pop("weight")
+        member_settings = settings.model_copy(update=overrides)
+        key = (
+            member_settings.backend,
+            member_settings.model_path,
+            member_settings.openai_base_url,
+            member_settings.openai_model,
+        )
+        if key not in backends:
+            backends[key] = create_backend(member_settings)
+        members.append(Member(_single_fuser(member_settings, backends[key]), weight))
+    return EnsembleFuser(members, settings.max_labels)
+
+
+def _single_fuser(settings: FusionSettings, backend: LLMBackend) -> Fuser:
     strategy = settings.strategy
     if strategy == "auto":
         strategy = "generative" if settings.backend == "openai" else "grounded"
     return Fuser(
         backend,
-        load_prompt(),
+        load_prompt(settings.prompt),
         EmotionVocabulary.default(),
         strategy=strategy,
         max_labels=settings.max_labels,
@@ -82,7 +108,7 @@ def build_result(
 
 
 class FusionJoin:
-    def __init__(self, bus: Bus, kv: KeyValue, fuser: Fuser, settings: FusionSettings) -> None:
+    def __init__(self, bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings) -> None:
         self.bus = bus
         self.kv = kv
         self.fuser = fuser
@@ -140,7 +166,7 @@ class FusionJoin:
 
 
 def build_workers(
-    bus: Bus, kv: KeyValue, fuser: Fuser, settings: FusionSettings, common: CommonConfig
+    bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings, common: CommonConfig
 ) -> Sequence[Runnable]:
     join = FusionJoin(bus, kv, fuser, settings)
     return [common.pull_worker(bus, Service.FUSION, ClueReport, join.handle, join.publish_failure)]

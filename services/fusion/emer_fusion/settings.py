@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EnsembleMember(BaseModel):
+    """One ensemble member; unset fields take the service's own settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: str | None = None
+    strategy: str | None = None
+    prompt: str = "fusion-v1"
+    model_path: Path | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    weight: float = Field(default=1.0, gt=0)
 
 
 class FusionSettings(BaseSettings):
@@ -37,6 +51,12 @@ class FusionSettings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_timeout_s: float = Field(default=60.0, gt=0)
     openai_max_retries: int = Field(default=3, ge=0)
+    prompt: str = Field(default="fusion-v1", description="Prompt file (prompts/NAME.txt).")
+    ensemble: tuple[EnsembleMember, ...] = Field(
+        default=(),
+        description='JSON list of members, e.g. [{"prompt": "fusion-v1"}, {"prompt": '
+        '"fusion-brief-v1"}, {"backend": "openai"}]; labels are voted. Empty: one fusion.',
+    )
     max_concurrency: int = Field(default=4, ge=1, description="Concurrent LLM requests.")
     max_labels: int = Field(default=4, ge=1, le=12)
     seed: int = 0
