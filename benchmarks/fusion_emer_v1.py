@@ -126,7 +126,7 @@ def main() -> None:
 
     print(
         f"clips: {len(rows)}; fusion wall time {elapsed:.1f} s "
-        f"({60 * len(rows) / elapsed:.0f} clips/min, backend {fuser.backend.info.model})"
+        f"({60 * len(rows) / elapsed:.0f} clips/min, {config})"
     )
     print(f"{'labeller':34} {'hit':>6} {'family':>7}  per class (exact hit)")
     for name, predictions in (
