@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -45,8 +46,10 @@ def looped_video(target: Path, seconds: float, source: Path = SAMPLE) -> Path:
                 for frame in src.decode(src.streams.video[0]):
                     if frames / 15 >= seconds:
                         break
-                    frame.pts = None
-                    dst.mux(video.encode(frame.reformat(format="yuv420p")))
+                    image = frame.reformat(format="yuv420p")
+                    image.pts = frames  # continuous across loops of the source
+                    image.time_base = Fraction(1, 15)
+                    dst.mux(video.encode(image))
                     frames += 1
             with av.open(str(source)) as src:
                 resampler = av.AudioResampler(format="fltp", layout="mono", rate=16_000)
@@ -109,6 +112,9 @@ def run(label: str, inputs: list[Path], out: Path, extra: list[str]) -> dict[str
         ]
         if values:
             stages[modality] = round(statistics.mean(values), 3)
+    fusion = [r["fusion_elapsed_s"] for r in results if r.get("fusion_elapsed_s") is not None]
+    if fusion:
+        stages["fusion"] = round(statistics.mean(fusion), 3)
     clip_seconds = [
         (r["end_s"] or 0) - (r["start_s"] or 0) for r in results if r.get("end_s") is not None
     ]

@@ -13,6 +13,10 @@ from emer_common.bus.embedded import EmbeddedNats
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
 
+# Tests must never reach a model hub: every default model ships in a package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 

@@ -198,6 +198,7 @@ class ClipResult(Contract):
     references: References | None = None
     models: tuple[ModelInfo, ...] = ()
     prompt_version: str | None = None
+    fusion_elapsed_s: float | None = None
     created_at: datetime = Field(default_factory=utc_now)
 
 

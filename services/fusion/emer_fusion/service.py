@@ -135,8 +135,11 @@ class FusionJoin:
             if remaining > 0:
                 names = ", ".join(m.value for m in missing)
                 return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")
+        start = time.perf_counter()
         output = await asyncio.to_thread(self.fuser.fuse, clues, missing)
-        result = build_result(report, clues, missing, output)
+        result = build_result(report, clues, missing, output).model_copy(
+            update={"fusion_elapsed_s": round(time.perf_counter() - start, 4)}
+        )
         await self._publish(result)
         return None
 

@@ -169,7 +169,13 @@ class TransformersBackend:
         rows = [c + [pad] * (width - len(c)) for c in continuations]
         mask = [[1] * (len(prompt) + len(c)) + [0] * (width - len(c)) for c in continuations]
         with self._lock, torch.inference_mode():
-            head = self.model(input_ids=torch.tensor([prompt], device=self.device), use_cache=True)
+            # only the last position's logits are needed: the full [prompt x vocab] matrix
+            # would cost ~80 MB per call for nothing
+            head = self.model(
+                input_ids=torch.tensor([prompt], device=self.device),
+                use_cache=True,
+                logits_to_keep=1,
+            )
             cache = head.cache
             cache.batch_repeat_interleave(len(candidates))
             tail = self.model(
