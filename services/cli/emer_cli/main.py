@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from emer_common.contracts import Modality
+from emer_common.contracts import CLIP_ID_PATTERN, Modality
 from emer_common.logging_setup import configure_logging
 from emer_common.settings import BusSettings
 
@@ -73,6 +73,11 @@ def analyze(
     from emer_cli.analyze import AnalyzeOptions, run_analysis
     from emer_cli.ingest import IngestOptions
 
+    if job_id is not None and not CLIP_ID_PATTERN.match(job_id):
+        raise typer.BadParameter(
+            "use letters, digits, '_' and '-' only (it becomes a NATS subject token)",
+            param_hint="--job-id",
+        )
     configure_logging("WARNING")
     bus = BusSettings()
     if nats_url:
