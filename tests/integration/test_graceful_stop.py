@@ -1,0 +1,41 @@
+"""SIGTERM drains a service: it stops fetching, finishes, closes the bus and exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from emer_cli.processes import ServiceProcesses
+from emer_common.settings import BusSettings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_sigterm_stops_a_service_cleanly(bus_settings: BusSettings, tmp_path: Path) -> None:
+    services = ServiceProcesses(
+        nats_url=bus_settings.nats_url or "",
+        prefix=bus_settings.subject_prefix,
+        allowed_roots=(tmp_path,),
+        log_dir=tmp_path / "logs",
+        services=("text",),
+    )
+    services.start()
+    try:
+        deadline = time.monotonic() + 90
+        while not services.ready("text"):
+            services.check()
+            assert time.monotonic() < deadline, "text service never became ready"
+            await asyncio.sleep(0.2)
+        process = services.processes["text"]
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(process.wait, 30)
+        assert code == 0
+        assert time.monotonic() - started < 15  # no 30 s drain() hang on open subscriptions
+        assert "text stopped" in (tmp_path / "logs" / "text.log").read_text()
+    finally:
+        services.stop()
