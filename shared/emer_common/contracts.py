@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -202,18 +202,22 @@ class ClipResult(Contract):
     created_at: datetime = Field(default_factory=utc_now)
 
 
-def failed_result(job: ClipJob, errors: tuple[ErrorInfo, ...]) -> ClipResult:
-    """A result for a clip that could not be explained, so the clip is never silently lost."""
+def clip_result(job: ClipJob, **fields: Any) -> ClipResult:
+    """A result that carries its job's identity, span and references."""
     return ClipResult(
         job_id=job.job_id,
         clip_id=job.clip_id,
         source=job.source,
         start_s=job.start_s,
         end_s=job.end_s,
-        explanation="",
-        errors=errors,
         references=job.references,
+        **fields,
     )
+
+
+def failed_result(job: ClipJob, errors: tuple[ErrorInfo, ...]) -> ClipResult:
+    """A result for a clip that could not be explained, so the clip is never silently lost."""
+    return clip_result(job, explanation="", errors=errors)
 
 
 class Score(Contract):

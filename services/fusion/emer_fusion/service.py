@@ -19,7 +19,14 @@ from nats.js.kv import KeyValue
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import kv_create, kv_get, kv_put, publish
 from emer_common.bus.topology import Service
-from emer_common.contracts import ClipResult, ClueReport, ErrorInfo, Modality, failed_result
+from emer_common.contracts import (
+    ClipResult,
+    ClueReport,
+    ErrorInfo,
+    Modality,
+    clip_result,
+    failed_result,
+)
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.vocabulary import EmotionVocabulary
@@ -89,19 +96,14 @@ def build_result(
         ErrorInfo(code="modality_missing", message=f"no {m.value} clue report before the deadline")
         for m in missing
     ]
-    return ClipResult(
-        job_id=job.job_id,
-        clip_id=job.clip_id,
-        source=job.source,
-        start_s=job.start_s,
-        end_s=job.end_s,
+    return clip_result(
+        job,
         clues=clues,
         explanation=output.explanation,
         labels=tuple(label.label for label in output.labels),
         label_details=output.labels,
         missing_modalities=missing,
         errors=tuple(errors) + output.errors,
-        references=job.references,
         models=tuple(m for r in clues.values() for m in r.models) + output.models,
         prompt_version=output.prompt_version,
     )
