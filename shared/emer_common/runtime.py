@@ -11,8 +11,8 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -33,7 +33,6 @@ class Bus:
     js: JetStreamContext
     topology: Topology
     settings: BusSettings
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 async def open_bus(settings: BusSettings, name: str, declare: bool = True) -> Bus:
