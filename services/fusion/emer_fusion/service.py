@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 import nats.js.errors
 from nats.js.kv import KeyValue
@@ -34,10 +35,17 @@ from emer_fusion.backends.base import LLMBackend
 from emer_fusion.backends.registry import create_backend
 from emer_fusion.ensemble import EnsembleFuser, Member
 from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
+from emer_fusion.progress import ConsumerProgress
 from emer_fusion.prompts import load_prompt
 from emer_fusion.settings import FusionSettings
 
 DONE = "done"
+
+
+class ProgressSource(Protocol):
+    async def last_progress(self, modality: Modality) -> float: ...
+
+
 FIRST_SEEN = "first"
 
 
@@ -110,11 +118,19 @@ def build_result(
 
 
 class FusionJoin:
-    def __init__(self, bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        kv: KeyValue,
+        fuser: ClipFuser,
+        settings: FusionSettings,
+        progress: ProgressSource | None = None,
+    ) -> None:
         self.bus = bus
         self.kv = kv
         self.fuser = fuser
         self.settings = settings
+        self.progress = progress or ConsumerProgress(bus.js, bus.topology)
 
     async def handle(self, report: ClueReport) -> Retry | None:
         if report.job is None:
@@ -132,8 +148,13 @@ class FusionJoin:
                 clues[modality] = stored
         missing = tuple(m for m in report.job.modalities if m not in clues)
         if missing:
-            waited = time.time() - await self._first_seen(base)
-            remaining = self.settings.modality_deadline_s - waited
+            # the deadline runs from the later of the clip's first report and the last
+            # progress of the missing modalities' services
+            since = max(
+                [await self._first_seen(base)]
+                + [await self.progress.last_progress(m) for m in missing]
+            )
+            remaining = self.settings.modality_deadline_s - (time.time() - since)
             if remaining > 0:
                 names = ", ".join(m.value for m in missing)
                 return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")

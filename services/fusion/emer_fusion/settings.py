@@ -64,7 +64,8 @@ class FusionSettings(BaseSettings):
     modality_deadline_s: float = Field(
         default=300.0,
         gt=0,
-        description="After the first clue of a clip arrives, fuse what is there after this long.",
+        description="Fuse without a missing modality once its services have made no progress "
+        "(acked nothing) for this long, counted from the clip's first clue at the earliest.",
     )
     recheck_interval_s: float = Field(default=2.0, gt=0)
     health_port: int = 8080

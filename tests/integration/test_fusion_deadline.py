@@ -1,0 +1,123 @@
+"""Fusion's modality deadline: wait while a modality's service works through a backlog,
+fuse without it once it stands still, and name what is missing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from emer_cli.processes import ServiceProcesses
+from emer_common.bus.errors import Retry
+from emer_common.bus.publish import publish
+from emer_common.contracts import (
+    ClipJob,
+    ClipResult,
+    ClueReport,
+    ClueStatus,
+    EmotionLabel,
+    MediaRef,
+    Modality,
+    decode,
+)
+from emer_common.runtime import Bus
+from emer_common.vocabulary import EmotionVocabulary
+from emer_fusion.fuse import FusionOutput
+from emer_fusion.service import FusionJoin
+from emer_fusion.settings import FusionSettings
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.integration
+
+
+class FixedFuser:
+    vocabulary = EmotionVocabulary.default()
+
+    def fuse(
+        self, clues: Mapping[Modality, ClueReport], missing: tuple[Modality, ...] = ()
+    ) -> FusionOutput:
+        return FusionOutput("fused", (EmotionLabel(label="sad"),), (), "test")
+
+
+class FakeProgress:
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    async def last_progress(self, modality: Modality) -> float:
+        return self.at
+
+
+def text_report(job: ClipJob) -> ClueReport:
+    return ClueReport(
+        job_id=job.job_id,
+        clip_id=job.clip_id,
+        modality=Modality.TEXT,
+        status=ClueStatus.OK,
+        job=job,
+        description="In the text, ...",
+        emotion_hints={"sad": 0.5},
+    )
+
+
+def sample_job(clip: str) -> ClipJob:
+    return ClipJob(
+        job_id="dl",
+        clip_id=clip,
+        source="worried_call.mp4",
+        media=MediaRef(kind="path", path=str(SAMPLES / "worried_call.mp4")),
+        subtitle="Nobody has called me back.",
+    )
+
+
+async def test_a_modality_that_keeps_progressing_is_waited_for(bus: Bus) -> None:
+    kv = await bus.js.key_value(bus.topology.fusion_bucket)
+    settings = FusionSettings(modality_deadline_s=2.0)
+    busy = FusionJoin(bus, kv, FixedFuser(), settings, FakeProgress(time.time() + 3600))
+    job = sample_job("busy")
+    outcome = await busy.handle(text_report(job))
+    assert isinstance(outcome, Retry) and "visual" in outcome.reason
+
+    still = FusionJoin(bus, kv, FixedFuser(), settings, FakeProgress(time.time() - 3600))
+    await asyncio.sleep(2.1)  # past the deadline counted from the clip's first report
+    assert await still.handle(text_report(job)) is None  # fused, acked
+    msg = await bus.js.get_last_msg(
+        bus.topology.results_stream, bus.topology.result_subject("dl", "busy")
+    )
+    result = decode(ClipResult, msg.data)
+    assert result.missing_modalities == (Modality.VISUAL, Modality.AUDIO)
+    assert {e.code for e in result.errors} == {"modality_missing"}
+
+
+async def test_stopped_services_are_named_missing_in_the_result(bus: Bus, tmp_path: Path) -> None:
+    """Only text and fusion run: visual and audio never answer, nothing progresses."""
+    services = ServiceProcesses(
+        nats_url=bus.settings.nats_url or "",
+        prefix=bus.topology.prefix,
+        allowed_roots=(SAMPLES,),
+        log_dir=tmp_path / "logs",
+        services=("text", "fusion"),
+        extra_env={"EMER_FUSION_MODALITY_DEADLINE_S": "3", "EMER_FUSION_RECHECK_INTERVAL_S": "0.5"},
+    )
+    services.start()
+    try:
+        job = sample_job("deadline")
+        await publish(bus.js, bus.topology.job_subject("dl", "deadline"), job, "job.dl.deadline")
+        subject = bus.topology.result_subject("dl", "deadline")
+        async with asyncio.timeout(120):
+            while True:
+                services.check()
+                try:
+                    msg = await bus.js.get_last_msg(bus.topology.results_stream, subject)
+                    break
+                except Exception:
+                    await asyncio.sleep(0.5)
+        result = decode(ClipResult, msg.data)
+        assert set(result.missing_modalities) == {Modality.VISUAL, Modality.AUDIO}
+        assert result.clues[Modality.TEXT].status is ClueStatus.OK
+        assert "No visual clues were available" in result.explanation
+        assert result.labels
+    finally:
+        services.stop()
