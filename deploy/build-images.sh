@@ -2,7 +2,7 @@
 # Build (and optionally push) every emer image from the repository root.
 #
 #   deploy/build-images.sh [--registry REGISTRY] [--tag TAG] [--cuda] [--push]
-#                          [--no-packaged-models]
+#                          [--packaged-models]
 #
 # Images: emer-base (shared base), emer-cli, emer-visual, emer-audio, emer-text, emer-fusion,
 # emer-scoring, all tagged TAG (default: the version in pyproject.toml, which is the chart's
@@ -16,7 +16,7 @@ registry=""
 tag=""
 cuda=false
 push=false
-packaged_models=true
+packaged_models=false
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
         --tag) tag="$2"; shift 2 ;;
         --cuda) cuda=true; shift ;;
         --push) push=true; shift ;;
-        --no-packaged-models) packaged_models=false; shift ;;
+        --packaged-models) packaged_models=true; shift ;;
         -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac

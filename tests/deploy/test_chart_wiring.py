@@ -257,3 +257,26 @@ def test_per_service_pdb_overrides(render: Render) -> None:
     assert pdbs["text"]["spec"]["maxUnavailable"] == 1
     none = by_kind(render(set_values={"pdb.enabled": False}), "PodDisruptionBudget")
     assert not none
+
+
+def test_default_models_are_read_from_the_model_cache(
+    default_manifests: list[Manifest], render: Render
+) -> None:
+    """Images carry no weights by default: the CPU defaults are paths in the cache volume."""
+    deployments = by_kind(default_manifests, "Deployment")
+    expected = {
+        "visual": ("EMER_VISUAL_FACE_LANDMARKER_PATH", "/models/emer/face_landmarker.task"),
+        "audio": ("EMER_AUDIO_ASR_MODEL", "/models/emer/whisper-tiny.en"),
+        "fusion": ("EMER_FUSION_MODEL_PATH", "/models/emer/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    }
+    for name, (variable, path) in expected.items():
+        assert _env(deployments[name])[variable] == path
+    for name in ("text", "scoring"):
+        assert not any("MODEL" in key for key in _env(deployments[name]))
+    baked = by_kind(render(set_values={"modelCache.defaultModels": False}), "Deployment")
+    assert "EMER_AUDIO_ASR_MODEL" not in _env(baked["audio"])
+    overridden = by_kind(
+        render(set_values={"services.audio.env.EMER_AUDIO_ASR_MODEL": "/models/large-v3"}),
+        "Deployment",
+    )
+    assert _env(overridden["audio"])["EMER_AUDIO_ASR_MODEL"] == "/models/large-v3"

@@ -162,6 +162,9 @@ overrides, its own settings. Call with (dict "root" $ "name" "audio" "svc" $svc)
 {{- if include "emer.gpuEnabled" . -}}
 {{- $env = merge $env (include "emer.gpuServiceEnv" .name | fromJson) -}}
 {{- end -}}
+{{- if .root.Values.modelCache.defaultModels -}}
+{{- $env = merge $env (include "emer.defaultModelEnv" (dict "root" .root "name" .name) | fromJson) -}}
+{{- end -}}
 {{- range $name, $value := $env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}

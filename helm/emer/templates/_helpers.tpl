@@ -86,6 +86,20 @@ Settings a service needs to actually use its GPU (emer_<service>.settings); the 
 {{- end -}}
 
 {{/*
+Paths of the small CPU default models in the model cache volume (layout written by
+deploy/export-default-models.sh). Call with (dict "root" $ "name" "audio"); returns a JSON map.
+*/}}
+{{- define "emer.defaultModelEnv" -}}
+{{- $dir := printf "%s/emer" (.root.Values.modelCache.mountPath | trimSuffix "/") -}}
+{{- $defaults := dict
+  "visual" (dict "EMER_VISUAL_FACE_LANDMARKER_PATH" (printf "%s/face_landmarker.task" $dir) "EMER_VISUAL_FER_MODEL_PATH" (printf "%s/emotion_model_quantized.tflite" $dir))
+  "audio" (dict "EMER_AUDIO_ASR_MODEL" (printf "%s/whisper-tiny.en" $dir))
+  "fusion" (dict "EMER_FUSION_MODEL_PATH" (printf "%s/SmolLM2-135M-Instruct.Q4_1.gguf" $dir))
+-}}
+{{- get $defaults .name | default dict | toJson -}}
+{{- end -}}
+
+{{/*
 Image reference. Call with (dict "root" $ "image" $image "gpu" "true"|""). The tag defaults to
 image.tag or the appVersion, plus image.cudaTagSuffix for GPU services.
 */}}
