@@ -13,6 +13,7 @@ import pytest
 from emer_cli.processes import ServiceProcesses
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
+from emer_common.bus.topology import Service
 from emer_common.contracts import (
     ClipJob,
     ClipResult,
@@ -46,7 +47,7 @@ class FakeProgress:
     def __init__(self, at: float) -> None:
         self.at = at
 
-    async def last_progress(self, modality: Modality) -> float:
+    async def last_progress(self, services: tuple[Service, ...]) -> float:
         return self.at
 
 

@@ -18,6 +18,7 @@ import nats.js.errors
 from nats.js.kv import KeyValue
 
 from emer_common.bus.errors import Retry
+from emer_common.bus.progress import ConsumerProgress
 from emer_common.bus.publish import kv_create, kv_get, kv_put, publish
 from emer_common.bus.topology import Service
 from emer_common.contracts import (
@@ -35,15 +36,23 @@ from emer_fusion.backends.base import LLMBackend
 from emer_fusion.backends.registry import create_backend
 from emer_fusion.ensemble import EnsembleFuser, Member
 from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
-from emer_fusion.progress import ConsumerProgress
 from emer_fusion.prompts import load_prompt
 from emer_fusion.settings import FusionSettings
 
 DONE = "done"
 
 
+# Services whose progress a missing modality's report depends on; subtitle-less clips are
+# answered from the audio service's transcripts.
+SERVICES_OF: dict[Modality, tuple[Service, ...]] = {
+    Modality.VISUAL: (Service.VISUAL,),
+    Modality.AUDIO: (Service.AUDIO,),
+    Modality.TEXT: (Service.TEXT, Service.TEXT_TRANSCRIPTS),
+}
+
+
 class ProgressSource(Protocol):
-    async def last_progress(self, modality: Modality) -> float: ...
+    async def last_progress(self, services: tuple[Service, ...]) -> float: ...
 
 
 FIRST_SEEN = "first"
@@ -152,7 +161,7 @@ class FusionJoin:
             # progress of the missing modalities' services
             since = max(
                 [await self._first_seen(base)]
-                + [await self.progress.last_progress(m) for m in missing]
+                + [await self.progress.last_progress(SERVICES_OF[m]) for m in missing]
             )
             remaining = self.settings.modality_deadline_s - (time.time() - since)
             if remaining > 0:

@@ -94,6 +94,10 @@ class Topology:
         return f"{self.prefix}_fusion"
 
     @property
+    def text_bucket(self) -> str:
+        return f"{self.prefix}_text"
+
+    @property
     def jobs_bucket(self) -> str:
         return f"{self.prefix}_jobs"
 
@@ -176,6 +180,7 @@ async def ensure_topology(
         await js.add_consumer(spec.stream, consumer_config(spec, worker))
 
     await _ensure_kv(js, topology.fusion_bucket, ttl_s=bus.stream_max_age_s)
+    await _ensure_kv(js, topology.text_bucket, ttl_s=bus.stream_max_age_s)
     await _ensure_kv(js, topology.jobs_bucket, ttl_s=bus.stream_max_age_s)
     await _ensure_kv(js, topology.scores_bucket, ttl_s=bus.stream_max_age_s)
     try:

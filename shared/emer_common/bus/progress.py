@@ -1,0 +1,44 @@
+"""When did a service last make progress? Deadlines count from then.
+
+A deadline counted from when a clip was first seen would give up on a service that is merely
+behind: in a large batch the text service answers at once while the visual queue holds hours
+of work. Waiting sides (fusion for a modality, text for a transcript) therefore wait while the
+services they depend on keep acking messages, and their deadlines run only once those stand
+still (service down, stuck, scaled to zero).
+"""
+
+from __future__ import annotations
+
+import time
+
+from nats.js import JetStreamContext
+
+from emer_common.bus.topology import Service, Topology
+
+REFRESH_S = 1.0  # consumer info is read at most this often per group of services
+
+
+class ConsumerProgress:
+    """Tracks the ack floors of durable consumers."""
+
+    def __init__(self, js: JetStreamContext, topology: Topology) -> None:
+        self.js = js
+        self.topology = topology
+        self._floors: dict[tuple[Service, ...], tuple[int, ...]] = {}
+        self._moved_at: dict[tuple[Service, ...], float] = {}
+        self._checked_at: dict[tuple[Service, ...], float] = {}
+
+    async def last_progress(self, services: tuple[Service, ...]) -> float:
+        """Wall-clock time at which any of these services' consumers last acked something."""
+        now = time.time()
+        if now - self._checked_at.get(services, 0.0) >= REFRESH_S:
+            self._checked_at[services] = now
+            floors = []
+            for service in services:
+                spec = self.topology.consumer(service)
+                info = await self.js.consumer_info(spec.stream, spec.durable)
+                floors.append(info.ack_floor.stream_seq if info.ack_floor else 0)
+            if tuple(floors) != self._floors.get(services):
+                self._floors[services] = tuple(floors)
+                self._moved_at[services] = now
+        return self._moved_at.get(services, now)
