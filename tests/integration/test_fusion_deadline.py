@@ -30,6 +30,7 @@ from emer_fusion.fuse import FusionOutput
 from emer_fusion.service import FusionJoin
 from emer_fusion.settings import FusionSettings
 from tests.conftest import SAMPLES
+from tests.integration.waiting import wait_last_msg
 
 pytestmark = pytest.mark.integration
 
@@ -107,14 +108,7 @@ async def test_stopped_services_are_named_missing_in_the_result(bus: Bus, tmp_pa
         job = sample_job("deadline")
         await publish(bus.js, bus.topology.job_subject("dl", "deadline"), job, "job.dl.deadline")
         subject = bus.topology.result_subject("dl", "deadline")
-        async with asyncio.timeout(120):
-            while True:
-                services.check()
-                try:
-                    msg = await bus.js.get_last_msg(bus.topology.results_stream, subject)
-                    break
-                except Exception:
-                    await asyncio.sleep(0.5)
+        msg = await wait_last_msg(bus, services, bus.topology.results_stream, subject)
         result = decode(ClipResult, msg.data)
         assert set(result.missing_modalities) == {Modality.VISUAL, Modality.AUDIO}
         assert result.clues[Modality.TEXT].status is ClueStatus.OK

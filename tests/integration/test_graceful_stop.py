@@ -11,6 +11,7 @@ import pytest
 
 from emer_cli.processes import ServiceProcesses
 from emer_common.settings import BusSettings
+from tests.integration.waiting import wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -25,11 +26,7 @@ async def test_sigterm_stops_a_service_cleanly(bus_settings: BusSettings, tmp_pa
     )
     services.start()
     try:
-        deadline = time.monotonic() + 90
-        while not services.ready("text"):
-            services.check()
-            assert time.monotonic() < deadline, "text service never became ready"
-            await asyncio.sleep(0.2)
+        await wait_ready(services, "text", 90)
         process = services.processes["text"]
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import nats.js.errors
@@ -13,6 +12,7 @@ from emer_common.bus.publish import publish
 from emer_common.contracts import ClipJob, ClueReport, ClueStatus, MediaRef, decode
 from emer_common.runtime import Bus
 from tests.conftest import SAMPLES
+from tests.integration.waiting import wait_last_msg
 
 pytestmark = pytest.mark.integration
 
@@ -36,14 +36,7 @@ async def test_missing_transcript_ends_in_a_no_text_report(bus: Bus, tmp_path: P
         )
         await publish(bus.js, bus.topology.job_subject("tw", "nosub"), job, "job.tw.nosub")
         subject = bus.topology.clue_subject("tw", "nosub", "text")
-        async with asyncio.timeout(90):
-            while True:
-                services.check()
-                try:
-                    msg = await bus.js.get_last_msg(bus.topology.clues_stream, subject)
-                    break
-                except Exception:
-                    await asyncio.sleep(0.3)
+        msg = await wait_last_msg(bus, services, bus.topology.clues_stream, subject, 90)
         report = decode(ClueReport, msg.data)
         assert report.status is ClueStatus.NO_SIGNAL
         assert report.error is not None and report.error.code == "no_text"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from emer_common.bus.publish import publish
 from emer_common.contracts import ClipJob, ClueReport, ClueStatus, MediaRef, Modality, decode
 from emer_common.runtime import Bus
 from tests.conftest import SAMPLES
+from tests.integration.waiting import wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -50,11 +50,7 @@ async def test_killed_visual_worker_clip_is_redelivered_and_published_once(
 
     first = start()
     try:
-        deadline = time.monotonic() + 120
-        while not first.ready("visual"):
-            first.check()
-            assert time.monotonic() < deadline, "visual service never became ready"
-            await asyncio.sleep(0.2)
+        await wait_ready(first, "visual")
         job = ClipJob(
             job_id="kill",
             clip_id="worried",

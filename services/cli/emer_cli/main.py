@@ -79,11 +79,8 @@ def analyze(
             param_hint="--job-id",
         )
     configure_logging("WARNING")
-    bus = BusSettings()
-    if nats_url:
-        bus = bus.model_copy(update={"nats_url": nats_url})
-    else:
-        bus = bus.model_copy(update={"nats_url": None})
+    # --nats-url already falls back to EMER_NATS_URL; None means the embedded server
+    bus = BusSettings().model_copy(update={"nats_url": nats_url or None})
     options = AnalyzeOptions(
         inputs=tuple(paths),
         out_dir=out,
