@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 
 from emer_common.bus.embedded import EmbeddedNats
 from emer_common.runtime import Bus, close_bus, open_bus
@@ -16,6 +17,27 @@ from emer_common.settings import BusSettings
 # Tests must never reach a model hub: every default model ships in a package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# Property tests are derandomized: hypothesis derives its examples from each test's source, so
+# every run (CI, a laptop, a rerun) tries the same examples and a failure reproduces. No example
+# database either, so no run depends on what an earlier run found. `HYPOTHESIS_PROFILE=explore`
+# searches with fresh randomness; turn anything it finds into a fixed test.
+settings.register_profile(
+    "deterministic",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    derandomize=False,
+    database=None,
+    print_blob=True,
+    max_examples=2_000,
+    phases=list(Phase),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"

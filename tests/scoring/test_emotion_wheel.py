@@ -95,7 +95,8 @@ def test_mismatched_lengths_are_refused() -> None:
         EmotionWheelMetric(tiny_assets(), "level1").score([["a"], ["b"]], [["a"]])
 
 
-# Property tests on emer's own vocabulary (every base word sits on every wheel).
+# Property tests on emer's own vocabulary: every known label maps on every wheel
+# (checked exhaustively in test_vocabulary_wheels.py).
 EMER = emer_default_assets()
 WORDS = sorted(EMER.known_labels())
 label_lists = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6)

@@ -54,3 +54,26 @@ def test_forms_and_synonyms_reach_the_same_sector(emer_assets: WheelAssets) -> N
     assert metric.sectors("heavy-hearted") == metric.sectors("sad")
     assert metric.sectors("calmly") == metric.sectors("relaxed")  # the vocabulary's suffix rules
     assert metric.sectors("table") == (None, None)
+
+
+@pytest.mark.parametrize("level", ["level1", "level2"])
+def test_every_known_label_maps_on_every_wheel(emer_assets: WheelAssets, level: str) -> None:
+    """Exhaustive: each label the default assets know has a sector on each wheel."""
+    metric = EmotionWheelMetric(emer_assets, level)  # type: ignore[arg-type]
+    unmapped = {
+        label: sectors
+        for label in sorted(emer_assets.known_labels())
+        if None in (sectors := metric.sectors(label))
+    }
+    assert unmapped == {}
+
+
+@pytest.mark.parametrize("label", ["fatigue", "cheerfulness"])
+@pytest.mark.parametrize("level", ["level1", "level2"])
+def test_a_sector_name_of_one_wheel_scores_one_against_itself(
+    emer_assets: WheelAssets, label: str, level: str
+) -> None:
+    """Found by hypothesis (`[['fatigue']]`): sector names of the Parrott wheel that were on
+    no sector of the Plutchik wheel, so a perfect prediction scored below one."""
+    scores = EmotionWheelMetric(emer_assets, level).score([[label]], [[label]])  # type: ignore[arg-type]
+    assert (scores.f_score, scores.precision, scores.recall) == pytest.approx((1.0, 1.0, 1.0))

@@ -107,15 +107,19 @@ def emer_default_assets(
     """emer's own vocabulary and wheels (Parrott's and Plutchik's taxonomies, project-written).
 
     Every base word of the vocabulary sits on every wheel, so a label maps to a sector as soon
-    as the vocabulary knows it: by word form, synonym, or the vocabulary's suffix rules.
+    as the vocabulary knows it: by word form, synonym, or the vocabulary's suffix rules. A
+    sector name of one wheel ("cheerfulness" on Parrott's) also stands for the base word it
+    names, so it reaches a sector on the wheels that lack that name.
     """
     vocab = vocabulary or EmotionVocabulary.default()
     wheels = tuple(Wheel(name, default_wheel(name)) for name in wheel_names)
     wheel_words = sorted(set().union(*(wheel.words() for wheel in wheels)))
+    named_bases = ((word, vocab.canonical(word)) for word in wheel_words)
     pairs = [
         *((form.lower(), base) for form, base in vocab.forms().items()),
         *((synonym.lower(), base) for synonym, base in vocab.synonyms().items()),
         *((word, word) for word in wheel_words),
+        *((word, base) for word, base in named_bases if base is not None and base != word),
     ]
     return WheelAssets(
         name=EMER_DEFAULT_NAME,
