@@ -53,7 +53,7 @@ def nats_server() -> Iterator[EmbeddedNats]:
 def bus_settings(nats_server: EmbeddedNats) -> BusSettings:
     """Settings with a prefix of this test's own, so streams never collide."""
     prefix = "t" + uuid.uuid4().hex[:10]
-    return BusSettings(nats_url=nats_server.url, subject_prefix=prefix)
+    return nats_server.bus_settings(BusSettings(subject_prefix=prefix))
 
 
 @pytest.fixture

@@ -14,14 +14,19 @@ Check = Callable[[], bool]
 
 
 class HealthServer:
-    def __init__(self, port: int, ready: Check, live: Check | None = None) -> None:
+    def __init__(
+        self, port: int, ready: Check, live: Check | None = None, host: str = "0.0.0.0"
+    ) -> None:
         self.port = port
+        """The listening port; a requested 0 becomes the free port the system chose."""
+        self.host = host
         self.ready = ready
         self.live = live or (lambda: True)
         self._server: asyncio.base_events.Server | None = None
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "0.0.0.0", self.port)
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
         if self._server:

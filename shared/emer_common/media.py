@@ -17,8 +17,8 @@ import av
 import av.error
 from nats.js import JetStreamContext
 
-from emer_common.bus.errors import PermanentError
 from emer_common.contracts import MediaRef
+from emer_common.errors import PermanentError
 
 
 class MediaError(PermanentError):

@@ -20,7 +20,7 @@ from nats.js import JetStreamContext
 from emer_common.bus.connection import connect
 from emer_common.bus.topology import Topology, ensure_topology
 from emer_common.health import HealthServer
-from emer_common.settings import BusSettings
+from emer_common.settings import BusSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ async def run_service(
     name: str,
     bus_settings: BusSettings,
     build_workers: Callable[[Bus], Awaitable[Sequence[Runnable]]],
-    health_port: int | None = None,
+    service_settings: ServiceSettings | None = None,
 ) -> None:
     """Connect, build the workers (models are loaded there, once), run until a signal."""
     stop = asyncio.Event()
@@ -73,9 +73,14 @@ async def run_service(
     state = {"ready": False}
     bus = await open_bus(bus_settings, f"emer-{name}")
     health = None
-    if health_port:
-        health = HealthServer(health_port, ready=lambda: state["ready"] and bus.nc.is_connected)
+    if service_settings is not None:
+        health = HealthServer(
+            service_settings.health_port,
+            ready=lambda: state["ready"] and bus.nc.is_connected,
+            host=service_settings.health_host,
+        )
         await health.start()
+        log.info("%s health endpoint on %s:%d", name, service_settings.health_host, health.port)
     try:
         workers = await build_workers(bus)
         state["ready"] = True

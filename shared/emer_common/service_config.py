@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from emer_common.bus.errors import Retry
-from emer_common.bus.topology import Service
 from emer_common.bus.worker import DeadLetterHook, PullWorker
 from emer_common.contracts import Contract
 from emer_common.media import MediaResolver
 from emer_common.runtime import Bus
+from emer_common.services import Consumer
 from emer_common.settings import BusSettings, MediaSettings, WorkerSettings
 
 M = TypeVar("M", bound=Contract)
@@ -29,20 +29,20 @@ class CommonConfig:
     def pull_worker(
         self,
         bus: Bus,
-        service: Service,
+        consumer: Consumer,
         model: type[M],
         handler: Callable[[M], Awaitable[Retry | None]],
         on_dead_letter: DeadLetterHook[M] | None = None,
     ) -> PullWorker[M]:
         """The service's durable pull worker with this deployment's delivery settings."""
-        name = service.value.split("-")[0]
+        spec = bus.topology.consumer(consumer)
         return PullWorker(
             bus.js,
             bus.topology,
-            bus.topology.consumer(service),
+            spec,
             model,
             handler,
             self.worker,
-            name,
+            spec.service,
             on_dead_letter=on_dead_letter,
         )

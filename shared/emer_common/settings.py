@@ -9,6 +9,7 @@ set of connection variables serves a whole deployment. Secrets can be given as f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,11 @@ class BusSettings(BaseSettings):
     )
     duplicate_window_s: float = Field(
         default=2 * 3600.0, gt=0, description="Nats-Msg-Id dedupe window of every stream."
+    )
+    declare_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long to retry stream declarations while a cluster elects its leader.",
     )
 
 
@@ -84,3 +90,21 @@ class WorkerSettings(BaseSettings):
     heartbeat_s: float = Field(
         default=10.0, gt=0, description="in_progress interval while a handler runs."
     )
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service's settings class has; each subclass sets its own env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    health_host: str = Field(
+        default="0.0.0.0",
+        description="Address of /livez and /readyz; the embedded mode uses 127.0.0.1.",
+    )
+    health_port: int = Field(
+        default=8080, ge=0, le=65535, description="Port of the health endpoint; 0: any free port."
+    )
+    log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")

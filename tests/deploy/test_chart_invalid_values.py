@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from emer_common.services import SERVICE_NAMES
 from tests.deploy.chart_support import GPU_VALUES, run_helm, template_args
 
 pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
-SERVICES = ("visual", "audio", "text", "fusion", "scoring")
+SERVICES = SERVICE_NAMES
 
 INVALID: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("empty bus url", {"bus.url": ""}, ("bus.url is empty", "--set bus.url=nats://")),

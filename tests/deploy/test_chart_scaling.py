@@ -10,20 +10,15 @@ from typing import Any
 
 import pytest
 
-from emer_common.bus.topology import Service, Topology
+from emer_common.bus.topology import Topology
+from emer_common.services import SERVICE_NAMES, SERVICES, Consumer
 from tests.deploy.chart_support import GPU_VALUES, Manifest, Render, by_kind, pod_spec
 
 pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
-SERVICES = ("visual", "audio", "text", "fusion", "scoring")
 GPU_RESOURCE = "nvidia.com/gpu"
-CONSUMERS_OF: dict[str, tuple[Service, ...]] = {
-    "visual": (Service.VISUAL,),
-    "audio": (Service.AUDIO,),
-    "text": (Service.TEXT, Service.TEXT_TRANSCRIPTS),
-    "fusion": (Service.FUSION,),
-    "scoring": (Service.SCORING,),
-}
+# The chart's expectations come from the service registry the code uses.
+CONSUMERS_OF: dict[str, tuple[Consumer, ...]] = {spec.name: spec.consumers for spec in SERVICES}
 
 
 def _gpu_limit(doc: Manifest) -> str | None:
@@ -39,7 +34,7 @@ def _gpu_anywhere(doc: Manifest) -> bool:
 
 def test_default_install_is_cpu_only(default_manifests: list[Manifest]) -> None:
     deployments = by_kind(default_manifests, "Deployment")
-    assert set(deployments) == set(SERVICES)
+    assert set(deployments) == set(SERVICE_NAMES)
     for name, doc in deployments.items():
         assert not _gpu_anywhere(doc), name
         spec = pod_spec(doc)
@@ -100,7 +95,7 @@ def test_each_scaled_object_targets_its_own_consumers(render: Render, prefix: st
     manifests = render([GPU_VALUES], {"bus.subjectPrefix": prefix})
     scaled = by_kind(manifests, "ScaledObject")
     deployments = by_kind(manifests, "Deployment")
-    assert set(scaled) == set(SERVICES)
+    assert set(scaled) == set(SERVICE_NAMES)
     seen: set[str] = set()
     for name, doc in scaled.items():
         spec = doc["spec"]

@@ -92,6 +92,19 @@ def test_config_change_rolls_the_pods(render: Render, default_manifests: list[Ma
     assert len(changed) == 1 and changed != before
 
 
+def test_stream_replicas_come_from_a_value(
+    default_manifests: list[Manifest], gpu_manifests: list[Manifest]
+) -> None:
+    """One NATS pod restarting must not take streams offline on a 3-node cluster."""
+    for manifests, replicas in ((default_manifests, "1"), (gpu_manifests, "3")):
+        configmap = next(d for d in manifests if d["kind"] == "ConfigMap")
+        assert configmap["data"]["EMER_STREAM_REPLICAS"] == replicas
+    # bus init declares the streams, in a hook that runs before the ConfigMap exists
+    (hook,) = [d for d in gpu_manifests if d["kind"] == "Job"]
+    assert _container(hook)["args"] == ["bus", "init"]
+    assert _env(hook)["EMER_STREAM_REPLICAS"] == "3"
+
+
 def test_media_and_model_cache_volumes(gpu_manifests: list[Manifest]) -> None:
     configmap = next(d for d in gpu_manifests if d["kind"] == "ConfigMap")
     assert json.loads(configmap["data"]["EMER_MEDIA_ALLOWED_ROOTS"]) == ["/data"]

@@ -19,14 +19,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from emer_common.services import SERVICE_NAMES
+from emer_common.services import SERVICES as SERVICE_SPECS
 from tests.deploy.chart_support import CHART_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.unit
 
 DOCKER_DIR = REPO_ROOT / "deploy" / "docker"
 BUILD_SCRIPT = REPO_ROOT / "deploy" / "build-images.sh"
-SERVICES = ("visual", "audio", "text", "fusion", "scoring")
-GPU_SERVICES = ("visual", "audio", "fusion")
+SERVICES = SERVICE_NAMES
+GPU_SERVICES = tuple(spec.name for spec in SERVICE_SPECS if spec.gpu)
 IMAGES = ("base", "cli", *SERVICES)
 NON_ROOT_UID = 10001
 DOWNLOADS = re.compile(

@@ -37,6 +37,8 @@ def make_handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 time.sleep(1.5)
             if action == "500":
                 self._send(500, b'{"error": "overloaded"}')
+            elif action == "400":
+                self._send(400, b'{"error": "model qwen does not exist"}')
             elif action == "garbage":
                 self._send(200, b"<html>not json")
             else:
@@ -107,3 +109,12 @@ def test_server_cannot_score_candidates(stub: tuple[Stub, str]) -> None:
     with pytest.raises(BackendError) as error:
         OpenAIChatBackend(url, "qwen").score_candidates(MESSAGES, "p", ["sad"])
     assert not error.value.transient
+
+
+def test_a_rejected_request_is_permanent_and_not_retried(stub: tuple[Stub, str]) -> None:
+    state, url = stub
+    state.script = ["400", "ok"]
+    with pytest.raises(BackendError, match="rejected the request") as error:
+        OpenAIChatBackend(url, "qwen", max_retries=3).generate(MESSAGES, GenerationOptions())
+    assert error.value.permanent and error.value.code == "llm_request_rejected"
+    assert len(state.requests) == 1

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from emer_cli.processes import ServiceProcesses
+from emer_common.bus.connection import client_env
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
-from emer_common.bus.topology import Service
 from emer_common.contracts import (
     ClipJob,
     ClipResult,
@@ -25,6 +25,7 @@ from emer_common.contracts import (
     decode,
 )
 from emer_common.runtime import Bus
+from emer_common.services import Consumer
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.fuse import FusionOutput
 from emer_fusion.service import FusionJoin
@@ -48,7 +49,7 @@ class FakeProgress:
     def __init__(self, at: float) -> None:
         self.at = at
 
-    async def last_progress(self, services: tuple[Service, ...]) -> float:
+    async def last_progress(self, services: tuple[Consumer, ...]) -> float:
         return self.at
 
 
@@ -96,7 +97,7 @@ async def test_a_modality_that_keeps_progressing_is_waited_for(bus: Bus) -> None
 async def test_stopped_services_are_named_missing_in_the_result(bus: Bus, tmp_path: Path) -> None:
     """Only text and fusion run: visual and audio never answer, nothing progresses."""
     services = ServiceProcesses(
-        nats_url=bus.settings.nats_url or "",
+        bus_env=client_env(bus.settings),
         prefix=bus.topology.prefix,
         allowed_roots=(SAMPLES,),
         log_dir=tmp_path / "logs",

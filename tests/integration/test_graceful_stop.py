@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from emer_cli.processes import ServiceProcesses
+from emer_common.bus.connection import client_env
 from emer_common.settings import BusSettings
 from tests.integration.waiting import wait_ready
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 async def test_sigterm_stops_a_service_cleanly(bus_settings: BusSettings, tmp_path: Path) -> None:
     services = ServiceProcesses(
-        nats_url=bus_settings.nats_url or "",
+        bus_env=client_env(bus_settings),
         prefix=bus_settings.subject_prefix,
         allowed_roots=(tmp_path,),
         log_dir=tmp_path / "logs",

@@ -9,6 +9,7 @@ import pytest
 
 from emer_cli.analyze import AnalyzeOptions, run_analysis
 from emer_cli.processes import ServiceProcesses
+from emer_common.bus.connection import client_env
 from emer_common.contracts import ClueStatus, Modality
 from emer_common.settings import BusSettings
 from tests.conftest import SAMPLES
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 def services(bus_settings: BusSettings, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Services with no readable media root: only object-store media can reach them."""
     running = ServiceProcesses(
-        nats_url=bus_settings.nats_url or "",
+        bus_env=client_env(bus_settings),
         prefix=bus_settings.subject_prefix,
         allowed_roots=(tmp_path / "nothing-here",),
         log_dir=tmp_path / "logs",

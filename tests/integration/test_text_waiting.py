@@ -8,6 +8,7 @@ import nats.js.errors
 import pytest
 
 from emer_cli.processes import ServiceProcesses
+from emer_common.bus.connection import client_env
 from emer_common.bus.publish import publish
 from emer_common.contracts import ClipJob, ClueReport, ClueStatus, MediaRef, decode
 from emer_common.runtime import Bus
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 async def test_missing_transcript_ends_in_a_no_text_report(bus: Bus, tmp_path: Path) -> None:
     services = ServiceProcesses(
-        nats_url=bus.settings.nats_url or "",
+        bus_env=client_env(bus.settings),
         prefix=bus.topology.prefix,
         allowed_roots=(SAMPLES,),
         log_dir=tmp_path / "logs",

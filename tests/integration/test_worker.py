@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from emer_common.bus.errors import PermanentError, Retry, TransientError
+from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
-from emer_common.bus.topology import Service
 from emer_common.bus.worker import PullWorker
 from emer_common.contracts import ClipJob, DeadLetter, ErrorInfo, MediaRef, decode
+from emer_common.errors import BackendError, PermanentError, TransientError
 from emer_common.runtime import Bus
+from emer_common.services import Consumer
 from emer_common.settings import WorkerSettings
 
 pytestmark = pytest.mark.integration
@@ -59,7 +60,7 @@ async def dead_letters(bus: Bus) -> list[DeadLetter]:
 
 
 def make_worker(bus: Bus, handler, hook=None) -> PullWorker[ClipJob]:  # type: ignore[no-untyped-def]
-    spec = bus.topology.consumer(Service.VISUAL)
+    spec = bus.topology.consumer(Consumer.VISUAL)
     return PullWorker(bus.js, bus.topology, spec, ClipJob, handler, FAST, "visual", hook)
 
 
@@ -112,6 +113,42 @@ async def test_permanent_error_dead_letters_and_calls_hook(bus: Bus) -> None:
     assert letters[0].clip_id == "c" and hooked[0].code == "corrupt_media"
 
 
+async def test_a_permanent_backend_error_is_terminated_at_once_with_its_code(bus: Bus) -> None:
+    """Errors from model backends map onto the one tree: an LLM server that rejects the
+    request is not retried (it once was, 5 times over about 80 s, as an unexpected error)."""
+    calls: list[int] = []
+    hooked: list[ErrorInfo] = []
+
+    async def handler(message: ClipJob) -> None:
+        calls.append(1)
+        raise BackendError("the LLM server rejected the request", False, code="llm_rejected")
+
+    async def hook(message: ClipJob, error: ErrorInfo) -> None:
+        hooked.append(error)
+
+    await publish(bus.js, bus.topology.job_subject("j1", "f"), job("f"), "job.j1.f")
+    worker = make_worker(bus, handler, hook)
+    await run_until(worker, lambda: worker.stats.dead_lettered >= 1)
+    assert len(calls) == 1 and worker.stats.failed == 0
+    assert hooked == [ErrorInfo(code="llm_rejected", message=hooked[0].message, permanent=True)]
+    assert [d.deliveries for d in await dead_letters(bus)] == [1]
+
+
+async def test_a_transient_backend_error_is_retried_then_dead_lettered_as_retryable(
+    bus: Bus,
+) -> None:
+    async def handler(message: ClipJob) -> None:
+        raise BackendError("the LLM server did not answer", transient=True)
+
+    await publish(bus.js, bus.topology.job_subject("j1", "g"), job("g"), "job.j1.g")
+    worker = make_worker(bus, handler)
+    await run_until(worker, lambda: worker.stats.dead_lettered >= 1)
+    (letter,) = await dead_letters(bus)
+    assert letter.deliveries == FAST.max_deliver and worker.stats.failed == FAST.max_deliver
+    assert letter.error.code == "transient_error_exhausted" and not letter.error.permanent
+    assert "did not answer" in letter.error.message
+
+
 async def test_exhausted_transient_errors_and_poison_messages_dead_letter(bus: Bus) -> None:
     async def handler(message: ClipJob) -> None:
         raise RuntimeError("bug")
@@ -124,14 +161,21 @@ async def test_exhausted_transient_errors_and_poison_messages_dead_letter(bus: B
     assert codes == ["invalid_message", "unexpected_error_exhausted"]
 
 
-async def test_heartbeat_keeps_long_work_from_being_redelivered(bus: Bus) -> None:
+@pytest.mark.parametrize("heartbeats", [True, False], ids=["heartbeats", "no-heartbeats"])
+async def test_heartbeat_keeps_long_work_from_being_redelivered(bus: Bus, heartbeats: bool) -> None:
+    """The consumer really has the worker's 2 s ack_wait: without heartbeats, work that runs
+    twice as long is redelivered (the control case), with them it is not."""
+    settings = FAST.model_copy(
+        update={"max_in_flight": 2, "heartbeat_s": 0.5 if heartbeats else 60.0}
+    )
     calls: list[int] = []
 
     async def handler(message: ClipJob) -> None:
         calls.append(1)
-        await asyncio.sleep(FAST.ack_wait_s * 2)  # longer than ack_wait
+        await asyncio.sleep(settings.ack_wait_s * 2)  # longer than ack_wait
 
     await publish(bus.js, bus.topology.job_subject("j1", "e"), job("e"), "job.j1.e")
-    worker = make_worker(bus, handler)
-    await run_until(worker, lambda: worker.stats.acked >= 1)
-    assert len(calls) == 1
+    spec = bus.topology.consumer(Consumer.VISUAL)
+    worker = PullWorker(bus.js, bus.topology, spec, ClipJob, handler, settings, "visual")
+    await run_until(worker, lambda: worker.stats.acked >= 1 and not worker._tasks)
+    assert len(calls) == (1 if heartbeats else 2)

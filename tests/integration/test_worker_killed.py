@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from emer_cli.processes import ServiceProcesses
+from emer_common.bus.connection import client_env
 from emer_common.bus.publish import publish
 from emer_common.contracts import ClipJob, ClueReport, ClueStatus, MediaRef, Modality, decode
 from emer_common.runtime import Bus
@@ -38,7 +39,7 @@ async def test_killed_visual_worker_clip_is_redelivered_and_published_once(
 
     def start() -> ServiceProcesses:
         services = ServiceProcesses(
-            nats_url=bus.settings.nats_url or "",
+            bus_env=client_env(bus.settings),
             prefix=topology.prefix,
             allowed_roots=(SAMPLES,),
             log_dir=tmp_path / "logs",

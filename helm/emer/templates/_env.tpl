@@ -13,6 +13,7 @@ or as files mounted from the Secret.
 {{- $v := .Values -}}
 EMER_NATS_URL: {{ $v.bus.url | quote }}
 EMER_SUBJECT_PREFIX: {{ $v.bus.subjectPrefix | quote }}
+EMER_STREAM_REPLICAS: {{ $v.bus.streamReplicas | toString | quote }}
 EMER_MEDIA_ALLOWED_ROOTS: {{ ternary (list $v.media.mountPath | toJson) "[]" (not (empty $v.media.existingClaim)) | quote }}
 EMER_MODEL_CACHE_DIR: {{ $v.modelCache.mountPath | quote }}
 HF_HOME: {{ $v.modelCache.mountPath | quote }}

@@ -12,13 +12,13 @@ from emer_audio.analyzer import AudioAnalyzer
 from emer_audio.settings import AudioSettings
 from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
-from emer_common.bus.topology import Service
 from emer_common.clue_service import CluePublisher, analyze_media, media_failure
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
 from emer_common.findings import SpeechTranscript
 from emer_common.media import MediaError
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.services import Consumer
 
 
 def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
@@ -54,7 +54,7 @@ def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Se
         await publish_transcript(job, None, error)
         await publisher.publish_failure(job, error)
 
-    return [common.pull_worker(bus, Service.AUDIO, ClipJob, handle, on_dead_letter)]
+    return [common.pull_worker(bus, Consumer.AUDIO, ClipJob, handle, on_dead_letter)]
 
 
 async def serve(settings: AudioSettings, common: CommonConfig) -> None:
@@ -62,4 +62,4 @@ async def serve(settings: AudioSettings, common: CommonConfig) -> None:
         analyzer = AudioAnalyzer.from_settings(settings)
         return build_workers(bus, analyzer, common)
 
-    await run_service("audio", common.bus, setup, settings.health_port)
+    await run_service("audio", common.bus, setup, settings)

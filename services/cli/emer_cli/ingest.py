@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emer_common.bus.errors import PermanentError
 from emer_common.contracts import (
     ClipJob,
     ErrorInfo,
@@ -22,6 +21,7 @@ from emer_common.contracts import (
     References,
     safe_token,
 )
+from emer_common.errors import PermanentError
 from emer_common.media import MediaInfo, probe
 from emer_common.subtitles import (
     Cue,

@@ -13,21 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from emer_common.contracts import CLIP_ID_PATTERN, Modality
+from emer_common.errors import EmerError
 from emer_common.logging_setup import configure_logging
+from emer_common.services import SERVICE_NAMES, service_spec
 from emer_common.settings import BusSettings
 
 app = typer.Typer(no_args_is_help=True, help="Explainable multimodal emotion recognition.")
 bus_app = typer.Typer(no_args_is_help=True, help="Inspect and prepare the NATS bus.")
 app.add_typer(bus_app, name="bus")
 console = Console()
-
-SERVICE_MODULES = {
-    "visual": ("emer_visual.service", "emer_visual.settings", "VisualSettings"),
-    "audio": ("emer_audio.service", "emer_audio.settings", "AudioSettings"),
-    "text": ("emer_text.service", "emer_text.settings", "TextSettings"),
-    "fusion": ("emer_fusion.service", "emer_fusion.settings", "FusionSettings"),
-    "scoring": ("emer_scoring.service", "emer_scoring.settings", "ScoringSettings"),
-}
 
 # Sub-apps owned by their services; mounted when their packages are installed.
 for _name, _target in (
@@ -91,7 +85,11 @@ def analyze(
         upload=upload,
         timeout_s=timeout_s,
     )
-    outcome = run_analysis(options, Console(stderr=True))
+    try:
+        outcome = run_analysis(options, Console(stderr=True))
+    except EmerError as error:
+        console.print(f"[red]emer analyze stopped:[/] {error}")
+        raise typer.Exit(code=1) from error
     table = Table(title=f"emer job {outcome.status.job_id}")
     for column in ("clip", "labels", "explanation", "errors"):
         table.add_column(column, overflow="fold")
@@ -113,34 +111,46 @@ def analyze(
 
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="visual | audio | text | fusion | scoring")],
+    service: Annotated[str, typer.Argument(help=" | ".join(SERVICE_NAMES))],
 ) -> None:
     """Run one service until SIGTERM (what each Kubernetes Deployment runs)."""
-    if service not in SERVICE_MODULES:
-        raise typer.BadParameter(f"choose one of {', '.join(SERVICE_MODULES)}")
+    from emer_common.errors import UnknownNameError
     from emer_common.service_config import CommonConfig
 
-    service_module, settings_module, settings_class = SERVICE_MODULES[service]
-    settings = getattr(importlib.import_module(settings_module), settings_class)()
-    configure_logging(getattr(settings, "log_level", "INFO"))
-    module = importlib.import_module(service_module)
     try:
-        asyncio.run(module.serve(settings, CommonConfig()))
+        spec = service_spec(service)
+    except UnknownNameError as error:
+        raise typer.BadParameter(str(error)) from error
+    settings = spec.load_settings()
+    configure_logging(getattr(settings, "log_level", "INFO"))
+    try:
+        asyncio.run(spec.load_entry_point()(settings, CommonConfig()))
     except KeyboardInterrupt:
         pass
+    except EmerError as error:
+        console.print(f"[red]the {service} service stopped:[/] {error}")
+        raise typer.Exit(code=1) from error
 
 
 @bus_app.command("init")
 def bus_init() -> None:
-    """Create or update every stream, consumer and bucket (idempotent)."""
+    """Declare every stream, bucket and missing consumer (idempotent).
+
+    Consumers that exist keep the settings their services gave them; a missing one is created
+    with the EMER_WORKER_* defaults, so jobs are kept while its service is scaled to zero.
+    """
     from emer_common.runtime import close_bus, open_bus
 
     async def run() -> None:
         bus = await open_bus(BusSettings(), "emer-bus-init", declare=True)
         await close_bus(bus)
 
-    asyncio.run(run())
-    console.print("streams, consumers and buckets are in place")
+    try:
+        asyncio.run(run())
+    except EmerError as error:
+        console.print(f"[red]bus init failed:[/] {error}")
+        raise typer.Exit(code=1) from error
+    console.print("streams, buckets and consumers are in place")
 
 
 @bus_app.command("ping")

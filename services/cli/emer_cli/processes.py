@@ -17,51 +17,59 @@ from http import HTTPStatus
 from pathlib import Path
 
 from emer_common.bus.embedded import free_port
+from emer_common.errors import EmerError
+from emer_common.services import SERVICE_NAMES, service_spec
 
-SERVICES = ("visual", "audio", "text", "fusion", "scoring")
 STOP_TIMEOUT_S = 30.0
 
 
-class ServiceCrashedError(RuntimeError):
-    pass
+class ServiceCrashedError(EmerError):
+    """A service child process of the embedded mode exited."""
+
+    code = "service_crashed"
 
 
 @dataclass
 class ServiceProcesses:
-    nats_url: str
+    bus_env: dict[str, str]
+    """How the children reach the bus (``EmbeddedNats.client_env``): URL and secret."""
     prefix: str
     allowed_roots: tuple[Path, ...]
     log_dir: Path
-    services: tuple[str, ...] = SERVICES
+    services: tuple[str, ...] = SERVICE_NAMES
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     health_ports: dict[str, int] = field(default_factory=dict)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in self.services:
+            self.start_one(name)
+
+    def start_one(self, name: str) -> None:
+        """Start (or start again, after it died) one service's process."""
+        spec = service_spec(name)
         env = dict(os.environ)
+        env.update(self.bus_env)
         env.update(
             {
-                "EMER_NATS_URL": self.nats_url,
                 "EMER_SUBJECT_PREFIX": self.prefix,
                 "EMER_MEDIA_ALLOWED_ROOTS": json.dumps([str(r) for r in self.allowed_roots]),
                 "PYTHONUNBUFFERED": "1",
             }
         )
         env.update(self.extra_env)
-        for name in self.services:
-            log = (self.log_dir / f"{name}.log").open("ab")
-            env_service = dict(env)
-            # each child gets its own free port: several services share this host
-            self.health_ports[name] = free_port()
-            env_service[f"EMER_{name.upper()}_HEALTH_PORT"] = str(self.health_ports[name])
+        # each child gets its own free port: several services share this host
+        self.health_ports[name] = free_port()
+        env[spec.env_name("health_port")] = str(self.health_ports[name])
+        env[spec.env_name("health_host")] = "127.0.0.1"
+        with (self.log_dir / f"{name}.log").open("ab") as log:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "emer_cli.main", "serve", name],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=env_service,
+                env=env,
             )
-            log.close()
 
     def check(self) -> None:
         """Raise if a service died: its clips would otherwise wait until the deadline."""

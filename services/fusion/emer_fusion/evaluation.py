@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emer_common.contracts import ClueReport, ClueStatus, Modality
+from emer_common.errors import InputError
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.clue_text import hints_from_text
 from emer_fusion.fuse import ClipFuser, FusionOutput
@@ -22,8 +23,8 @@ REQUIRED_COLUMNS = ("name", "visual", "audio", "text")
 OUTPUT_COLUMNS = ("name", "openset", "explanation")
 
 
-class ClueFileError(ValueError):
-    pass
+class ClueFileError(InputError, ValueError):
+    """A clue file for `emer eval fusion` cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from nats.js.kv import KeyValue
 from emer_common.bus.errors import Retry
 from emer_common.bus.progress import ConsumerProgress
 from emer_common.bus.publish import kv_create, kv_get, kv_put, publish
-from emer_common.bus.topology import Service
 from emer_common.contracts import (
     ClipResult,
     ClueReport,
@@ -31,6 +30,7 @@ from emer_common.contracts import (
 )
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.services import Consumer, services_of
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.backends.base import LLMBackend
 from emer_fusion.backends.registry import create_backend
@@ -42,17 +42,8 @@ from emer_fusion.settings import FusionSettings
 DONE = "done"
 
 
-# Services whose progress a missing modality's report depends on; subtitle-less clips are
-# answered from the audio service's transcripts.
-SERVICES_OF: dict[Modality, tuple[Service, ...]] = {
-    Modality.VISUAL: (Service.VISUAL,),
-    Modality.AUDIO: (Service.AUDIO,),
-    Modality.TEXT: (Service.TEXT, Service.TEXT_TRANSCRIPTS),
-}
-
-
 class ProgressSource(Protocol):
-    async def last_progress(self, services: tuple[Service, ...]) -> float: ...
+    async def last_progress(self, services: tuple[Consumer, ...]) -> float: ...
 
 
 FIRST_SEEN = "first"
@@ -161,7 +152,7 @@ class FusionJoin:
             # progress of the missing modalities' services
             since = max(
                 [await self._first_seen(base)]
-                + [await self.progress.last_progress(SERVICES_OF[m]) for m in missing]
+                + [await self.progress.last_progress(services_of(m)) for m in missing]
             )
             remaining = self.settings.modality_deadline_s - (time.time() - since)
             if remaining > 0:
@@ -204,7 +195,7 @@ def build_workers(
     bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings, common: CommonConfig
 ) -> Sequence[Runnable]:
     join = FusionJoin(bus, kv, fuser, settings)
-    return [common.pull_worker(bus, Service.FUSION, ClueReport, join.handle, join.publish_failure)]
+    return [common.pull_worker(bus, Consumer.FUSION, ClueReport, join.handle, join.publish_failure)]
 
 
 async def serve(settings: FusionSettings, common: CommonConfig) -> None:
@@ -213,4 +204,4 @@ async def serve(settings: FusionSettings, common: CommonConfig) -> None:
         kv = await bus.js.key_value(bus.topology.fusion_bucket)
         return build_workers(bus, kv, fuser, settings, common)
 
-    await run_service("fusion", common.bus, setup, settings.health_port)
+    await run_service("fusion", common.bus, setup, settings)

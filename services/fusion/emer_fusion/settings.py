@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from emer_common.settings import ServiceSettings
 
 
 class EnsembleMember(BaseModel):
@@ -22,7 +24,7 @@ class EnsembleMember(BaseModel):
     weight: float = Field(default=1.0, gt=0)
 
 
-class FusionSettings(BaseSettings):
+class FusionSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EMER_FUSION_", extra="ignore", frozen=True)
 
     backend: str = Field(
@@ -68,5 +70,3 @@ class FusionSettings(BaseSettings):
         "(acked nothing) for this long, counted from the clip's first clue at the earliest.",
     )
     recheck_interval_s: float = Field(default=2.0, gt=0)
-    health_port: int = 8080
-    log_level: str = "INFO"

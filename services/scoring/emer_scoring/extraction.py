@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from emer_common.errors import EmerError
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.backends.base import BackendError, GenerationOptions, LLMBackend
 from emer_scoring.label_lists import LabelListError, parse_strict_list, parse_wheel_list
@@ -47,7 +48,7 @@ LABEL = re.compile(r"^[a-z][a-z' -]{0,38}[a-z]$")
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
 
 
-class ExtractionError(ValueError):
+class ExtractionError(EmerError, ValueError):
     """The extractor could not read labels from its model's reply (kept as ``raw_reply``)."""
 
     def __init__(self, message: str, raw_reply: str = "") -> None:

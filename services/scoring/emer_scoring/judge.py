@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from emer_common.errors import EmerError
 from emer_fusion.backends.base import GenerationOptions, LLMBackend
 from emer_scoring.prompts import Language, PromptTemplate, load_prompt
 
@@ -28,7 +29,7 @@ JSON_OBJECT = re.compile(r"\{[^{}]*\}")
 NUMBER = r"(-?\d+(?:\.\d+)?)"
 
 
-class JudgeReplyError(ValueError):
+class JudgeReplyError(EmerError, ValueError):
     """The judge's reply holds no valid pair of scores; the raw reply is kept."""
 
     def __init__(self, message: str, raw_reply: str) -> None:

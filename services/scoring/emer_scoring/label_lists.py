@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from emer_common.errors import InputError
+
 WHEEL_SEPARATORS = re.compile(r"['\",]")
 WHEEL_ITEM = re.compile(r"[^'\",\s](?:[^'\",]*[^'\",\s])?")
 """A stripped, non-blank run between separators: what splitting on WHEEL_SEPARATORS keeps."""
@@ -32,7 +34,7 @@ LabelParser = Callable[[str], tuple[str, ...]]
 GroupParser = Callable[[str], tuple[tuple[str, ...], ...]]
 
 
-class LabelListError(ValueError):
+class LabelListError(InputError, ValueError):
     """The text cannot be read as a list of labels."""
 
 

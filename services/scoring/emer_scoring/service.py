@@ -12,12 +12,13 @@ from collections.abc import Sequence
 import nats.js.errors
 from nats.js.kv import KeyValue
 
-from emer_common.bus.errors import Retry, TransientError
+from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
-from emer_common.bus.topology import Service
 from emer_common.contracts import ClipResult, Score
+from emer_common.errors import TransientError
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.services import Consumer
 from emer_scoring.scorer import JobAggregate, ResultScorer
 from emer_scoring.settings import ScoringSettings
 
@@ -64,7 +65,7 @@ def build_workers(
         await add_to_aggregate(kv, result, scores)
         return None
 
-    return [common.pull_worker(bus, Service.SCORING, ClipResult, handle)]
+    return [common.pull_worker(bus, Consumer.SCORING, ClipResult, handle)]
 
 
 async def serve(settings: ScoringSettings, common: CommonConfig) -> None:
@@ -73,4 +74,4 @@ async def serve(settings: ScoringSettings, common: CommonConfig) -> None:
         kv = await bus.js.key_value(bus.topology.scores_bucket)
         return build_workers(bus, kv, scorer, common)
 
-    await run_service("scoring", common.bus, setup, settings.health_port)
+    await run_service("scoring", common.bus, setup, settings)

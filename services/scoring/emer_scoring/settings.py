@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from emer_common.settings import ServiceSettings
 from emer_scoring.wheel_assets import WHEEL_LEVELS, WheelLevel
 
 
-class ScoringSettings(BaseSettings):
+class ScoringSettings(ServiceSettings):
     """Everything the scoring domain code and its service read from the environment."""
 
     model_config = SettingsConfigDict(env_prefix="EMER_SCORING_", extra="ignore", frozen=True)
@@ -45,5 +46,3 @@ class ScoringSettings(BaseSettings):
         description="Fusion backend name for the judge / LLM extraction (configured by the "
         "EMER_FUSION_* variables); unset: the fusion default.",
     )
-    health_port: int = Field(default=8080, ge=0, le=65535)
-    log_level: str = "INFO"

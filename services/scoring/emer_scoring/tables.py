@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from emer_common.errors import InputError
 from emer_scoring.label_lists import LabelListError, LabelParser
 
 NAME_COLUMN = "name"
@@ -19,7 +20,7 @@ LABELS_COLUMN = "openset"
 MAX_LISTED_NAMES = 5  # names quoted in one error message
 
 
-class ScoringInputError(ValueError):
+class ScoringInputError(InputError, ValueError):
     """Bad scoring input, located by file and (when known) data row (1 = first after header)."""
 
     def __init__(self, path: Path | str, problem: str, row: int | None = None) -> None:

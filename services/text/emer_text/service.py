@@ -15,12 +15,12 @@ from nats.js.kv import KeyValue
 
 from emer_common.bus.errors import Retry
 from emer_common.bus.progress import ConsumerProgress
-from emer_common.bus.topology import Service
 from emer_common.clue_service import CluePublisher
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
 from emer_common.findings import ModalityFindings
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.services import Consumer
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
 from emer_text.waiting import TranscriptWaits
@@ -69,9 +69,9 @@ def build_workers(
         await publisher.publish_failure(transcript.job, error)
 
     return [
-        common.pull_worker(bus, Service.TEXT, ClipJob, handle_job, publisher.publish_failure),
+        common.pull_worker(bus, Consumer.TEXT, ClipJob, handle_job, publisher.publish_failure),
         common.pull_worker(
-            bus, Service.TEXT_TRANSCRIPTS, Transcript, handle_transcript, transcript_failed
+            bus, Consumer.TEXT_TRANSCRIPTS, Transcript, handle_transcript, transcript_failed
         ),
         waits,
     ]
@@ -83,4 +83,4 @@ async def serve(settings: TextSettings, common: CommonConfig) -> None:
         kv = await bus.js.key_value(bus.topology.text_bucket)
         return build_workers(bus, kv, analyzer, settings, common)
 
-    await run_service("text", common.bus, setup, settings.health_port)
+    await run_service("text", common.bus, setup, settings)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from emer_common.settings import ServiceSettings
 
 DEFAULT_BACKENDS: tuple[str, ...] = ("en_rules", "vader", "nade", "zh_lexicon")
 """CPU defaults: every model and lexicon ships inside a PyPI package or this repository."""
 
 
-class TextSettings(BaseSettings):
+class TextSettings(ServiceSettings):
     """What the text service loads and how it quotes what it reads."""
 
     model_config = SettingsConfigDict(env_prefix="EMER_TEXT_", extra="ignore", frozen=True)
@@ -54,5 +56,3 @@ class TextSettings(BaseSettings):
     sweep_interval_s: float = Field(
         default=5.0, gt=0, description="How often clips waiting for a transcript are checked."
     )
-    health_port: int = Field(default=8080, ge=1, le=65535)
-    log_level: str = "INFO"

@@ -19,12 +19,12 @@ import nats.js.errors
 from nats.js.kv import KeyValue
 
 from emer_common.bus.progress import ConsumerProgress
-from emer_common.bus.topology import Service
 from emer_common.contracts import ClipJob, Contract
+from emer_common.services import Consumer
 
 log = logging.getLogger(__name__)
 
-AUDIO_SERVICES = (Service.AUDIO,)
+AUDIO_SERVICES = (Consumer.AUDIO,)
 
 
 class WaitingClip(Contract):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from emer_common.bus.errors import Retry
-from emer_common.bus.topology import Service
 from emer_common.clue_service import CluePublisher, analyze_media, media_failure
 from emer_common.contracts import ClipJob, Modality
 from emer_common.media import MediaError
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.services import Consumer
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
 
@@ -29,7 +29,7 @@ def build_workers(bus: Bus, analyzer: VisualAnalyzer, common: CommonConfig) -> S
         await publisher.publish(job, findings, elapsed)
         return None
 
-    return [common.pull_worker(bus, Service.VISUAL, ClipJob, handle, publisher.publish_failure)]
+    return [common.pull_worker(bus, Consumer.VISUAL, ClipJob, handle, publisher.publish_failure)]
 
 
 async def serve(settings: VisualSettings, common: CommonConfig) -> None:
@@ -37,4 +37,4 @@ async def serve(settings: VisualSettings, common: CommonConfig) -> None:
         analyzer = VisualAnalyzer.from_settings(settings)  # loaded once, before "ready"
         return build_workers(bus, analyzer, common)
 
-    await run_service("visual", common.bus, setup, settings.health_port)
+    await run_service("visual", common.bus, setup, settings)

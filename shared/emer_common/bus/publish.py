@@ -8,8 +8,8 @@ import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
-from emer_common.bus.errors import PermanentError
 from emer_common.contracts import Contract, decode, encode
+from emer_common.errors import PermanentError
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 MSG_ID_HEADER = "Nats-Msg-Id"

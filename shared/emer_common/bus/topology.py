@@ -6,31 +6,31 @@ share one NATS server without seeing each other's messages.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import time
 from dataclasses import dataclass
-from enum import StrEnum
 
+import nats.errors
 import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
+    ConsumerInfo,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
 
+from emer_common.errors import TransientError
+from emer_common.services import Consumer, owner
 from emer_common.settings import BusSettings, WorkerSettings
 
+log = logging.getLogger(__name__)
+
 ONE_MIB = 1024 * 1024
-
-
-class Service(StrEnum):
-    VISUAL = "visual"
-    AUDIO = "audio"
-    TEXT = "text"
-    TEXT_TRANSCRIPTS = "text-transcripts"
-    FUSION = "fusion"
-    SCORING = "scoring"
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class ConsumerSpec:
     stream: str
     durable: str
     filter_subject: str
+    service: str
+    """The service that owns the consumer: it alone sets the consumer's configuration."""
     unlimited_deliveries: bool = False
     """Fusion re-checks its join by redelivery, so the server must not cap deliveries."""
 
@@ -110,42 +112,137 @@ class Topology:
         return f"{self.prefix}_media"
 
     # -- consumers -------------------------------------------------------------------
-    def consumer(self, service: Service) -> ConsumerSpec:
-        durable = f"{self.prefix}-{service.value}"
-        if service in (Service.VISUAL, Service.AUDIO, Service.TEXT):
-            return ConsumerSpec(self.jobs_stream, durable, self.job_subject())
-        if service is Service.TEXT_TRANSCRIPTS:
-            return ConsumerSpec(self.clues_stream, durable, self.transcript_subject())
-        if service is Service.FUSION:
+    def consumer(self, consumer: Consumer) -> ConsumerSpec:
+        durable = f"{self.prefix}-{consumer.value}"
+        service = owner(consumer).name
+        if consumer in (Consumer.VISUAL, Consumer.AUDIO, Consumer.TEXT):
+            return ConsumerSpec(self.jobs_stream, durable, self.job_subject(), service)
+        if consumer is Consumer.TEXT_TRANSCRIPTS:
+            return ConsumerSpec(self.clues_stream, durable, self.transcript_subject(), service)
+        if consumer is Consumer.FUSION:
             return ConsumerSpec(
-                self.clues_stream, durable, self.clue_subject(), unlimited_deliveries=True
+                self.clues_stream,
+                durable,
+                self.clue_subject(),
+                service,
+                unlimited_deliveries=True,
             )
-        return ConsumerSpec(self.results_stream, durable, self.result_subject())
+        return ConsumerSpec(self.results_stream, durable, self.result_subject(), service)
 
 
 def consumer_config(spec: ConsumerSpec, worker: WorkerSettings) -> ConsumerConfig:
+    """The server-side configuration of a consumer, from its owner's worker settings."""
     # One delivery more than the worker's attempts: a message seen past its last attempt
     # has crashed every worker that took it, and is dead-lettered unprocessed.
     max_deliver = -1 if spec.unlimited_deliveries else worker.max_deliver + 1
     return ConsumerConfig(
         name=spec.durable,
         durable_name=spec.durable,
+        description=f"emer {spec.service} service",
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=worker.ack_wait_s,
         max_deliver=max_deliver,
         filter_subject=spec.filter_subject,
         max_ack_pending=10_000,
+        # The worker naks with these delays itself (a server-side backoff would also replace
+        # ack_wait); they are recorded here so that operators see them in `consumer info`.
+        metadata={
+            "emer.service": spec.service,
+            BACKOFF_METADATA: ",".join(f"{delay:g}" for delay in worker.backoff_s),
+        },
     )
+
+
+BACKOFF_METADATA = "emer.backoff_s"
+
+
+async def ensure_consumer(
+    js: JetStreamContext, spec: ConsumerSpec, worker: WorkerSettings
+) -> ConsumerInfo:
+    """Create or update a consumer from its owner's settings (called by the owner only)."""
+    return await js.add_consumer(spec.stream, consumer_config(spec, worker))
+
+
+async def declare_consumer(
+    js: JetStreamContext, spec: ConsumerSpec, worker: WorkerSettings
+) -> None:
+    """Create a consumer that does not exist yet; never change one that does.
+
+    Interest-retention streams drop messages nobody is subscribed to, so every consumer must
+    exist before the first job is published, also while its service is scaled to zero. Only
+    its owner configures it (``ensure_consumer``); the server's "create" action makes this
+    safe against an owner that starts at the same moment.
+    """
+    request = {"stream_name": spec.stream, "config": consumer_config(spec, worker).as_dict()}
+    request["action"] = "create"
+    subject = f"{js._prefix}.CONSUMER.CREATE.{spec.stream}.{spec.durable}.{spec.filter_subject}"
+    try:
+        await js._api_request(subject, json.dumps(request).encode(), timeout=js._timeout)
+    except nats.js.errors.APIError as error:
+        if error.err_code != CONSUMER_ALREADY_EXISTS:
+            raise
+
+
+# JetStream API error codes
+CONSUMER_ALREADY_EXISTS = 10148
+STREAM_NAME_IN_USE = 10058
+# no suitable peers yet, temporarily unavailable, insufficient resources: a cluster whose
+# nodes are still finding each other or electing a meta leader
+JETSTREAM_NOT_READY_CODES = frozenset({10005, 10008, 10023})
 
 
 async def ensure_topology(
     js: JetStreamContext,
     topology: Topology,
     bus: BusSettings,
-    workers: dict[Service, WorkerSettings] | None = None,
+    worker_defaults: WorkerSettings | None = None,
 ) -> None:
-    """Create or update every stream, consumer and bucket. Safe to call concurrently."""
+    """Declare every stream, bucket and the object store, and create missing consumers.
 
+    Safe to call concurrently and repeatedly (``emer bus init``, every process at start).
+    Existing consumers are left as their owners configured them. On a cluster whose
+    JetStream meta leader is still being elected, retries until ``bus.declare_timeout_s``.
+    """
+    deadline = time.monotonic() + bus.declare_timeout_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await _declare(js, topology, bus, worker_defaults or WorkerSettings())
+            return
+        except (
+            nats.js.errors.ServiceUnavailableError,
+            nats.errors.TimeoutError,
+            nats.js.errors.APIError,
+        ) as error:
+            if not _jetstream_not_ready(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise TransientError(
+                    f"JetStream did not accept emer's streams within {bus.declare_timeout_s:g} s "
+                    f"({error!s}); check that the NATS servers run with JetStream enabled and "
+                    "that a majority of a cluster's nodes are up"
+                ) from error
+            log.warning(
+                "JetStream is not ready yet (a cluster may still be electing its leader: %s); "
+                "retrying the stream declarations (attempt %d)",
+                error,
+                attempt,
+            )
+            await asyncio.sleep(min(0.5 * attempt, 5.0))
+
+
+def _jetstream_not_ready(error: Exception) -> bool:
+    if isinstance(error, nats.js.errors.ServiceUnavailableError | nats.errors.TimeoutError):
+        return True
+    return isinstance(error, nats.js.errors.APIError) and (
+        error.err_code in JETSTREAM_NOT_READY_CODES or error.code == 503
+    )
+
+
+async def _declare(
+    js: JetStreamContext, topology: Topology, bus: BusSettings, worker: WorkerSettings
+) -> None:
     def stream(name: str, subjects: list[str], retention: RetentionPolicy) -> StreamConfig:
         return StreamConfig(
             name=name,
@@ -173,20 +270,20 @@ async def ensure_topology(
     for config in streams:
         await _add_or_update_stream(js, config)
 
-    defaults = WorkerSettings()
-    for service in Service:
-        spec = topology.consumer(service)
-        worker = (workers or {}).get(service, defaults)
-        await js.add_consumer(spec.stream, consumer_config(spec, worker))
+    for consumer in Consumer:
+        await declare_consumer(js, topology.consumer(consumer), worker)
 
-    await _ensure_kv(js, topology.fusion_bucket, ttl_s=bus.stream_max_age_s)
-    await _ensure_kv(js, topology.text_bucket, ttl_s=bus.stream_max_age_s)
-    await _ensure_kv(js, topology.jobs_bucket, ttl_s=bus.stream_max_age_s)
-    await _ensure_kv(js, topology.scores_bucket, ttl_s=bus.stream_max_age_s)
+    for bucket in (
+        topology.fusion_bucket,
+        topology.text_bucket,
+        topology.jobs_bucket,
+        topology.scores_bucket,
+    ):
+        await _ensure_kv(js, bucket, ttl_s=bus.stream_max_age_s, replicas=bus.stream_replicas)
     try:
         await js.object_store(topology.media_bucket)
     except nats.js.errors.NotFoundError:
-        await js.create_object_store(topology.media_bucket)
+        await js.create_object_store(topology.media_bucket, replicas=bus.stream_replicas)
 
 
 async def _add_or_update_stream(js: JetStreamContext, config: StreamConfig) -> None:
@@ -197,13 +294,15 @@ async def _add_or_update_stream(js: JetStreamContext, config: StreamConfig) -> N
         try:
             await js.add_stream(config)
             return
-        except nats.js.errors.BadRequestError:
-            pass  # a concurrent starter created it first
+        except nats.js.errors.BadRequestError as error:
+            if error.err_code != STREAM_NAME_IN_USE:
+                raise
+            # a concurrent starter created it first
     await js.update_stream(config)
 
 
-async def _ensure_kv(js: JetStreamContext, bucket: str, ttl_s: float) -> None:
+async def _ensure_kv(js: JetStreamContext, bucket: str, ttl_s: float, replicas: int) -> None:
     try:
         await js.key_value(bucket)
     except nats.js.errors.BucketNotFoundError:
-        await js.create_key_value(bucket=bucket, history=1, ttl=ttl_s)
+        await js.create_key_value(bucket=bucket, history=1, ttl=ttl_s, replicas=replicas)

@@ -2,9 +2,15 @@
 
 - success: ack
 - ``Retry`` returned: nak with the requested delay (waiting, not failing)
-- ``TransientError`` or an unexpected exception: nak with backoff; after the last attempt,
-  dead-letter and term
-- ``PermanentError`` or an undecodable message: dead-letter and term at once
+- an ``EmerError`` whose ``permanent`` is set (``PermanentError``, a rejected LLM request) or
+  an undecodable message: dead-letter and term at once; the dead-letter hook records the
+  error in the clip's result
+- any other error (``TransientError``, a transient ``BackendError``, or an exception emer does
+  not know, logged with its traceback): nak with backoff; after the last attempt, dead-letter
+  and term
+This is the one place where transient and permanent are told apart (``emer_common.errors``).
+The consumer belongs to the service that runs this worker: ``run`` creates or updates it
+from this worker's settings, then binds to it.
 - a message delivered past its last attempt (every worker that took it died): dead-letter
   without processing it again
 While a handler runs, ``in_progress`` heartbeats keep the server from redelivering it.
@@ -24,10 +30,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import ValidationError
 
-from emer_common.bus.errors import PermanentError, Retry, TransientError
+from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
-from emer_common.bus.topology import ConsumerSpec, Topology, consumer_config
+from emer_common.bus.topology import ConsumerSpec, Topology, ensure_consumer
 from emer_common.contracts import Contract, DeadLetter, ErrorInfo, decode
+from emer_common.errors import EmerError
 from emer_common.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -71,16 +78,11 @@ class PullWorker(Generic[M]):
         self.service = service
         self.on_dead_letter = on_dead_letter
         self.stats = WorkerStats()
-        self._slots = asyncio.Semaphore(settings.max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        sub = await self.js.pull_subscribe(
-            self.spec.filter_subject,
-            durable=self.spec.durable,
-            stream=self.spec.stream,
-            config=consumer_config(self.spec, self.settings),
-        )
+        await ensure_consumer(self.js, self.spec, self.settings)
+        sub = await self.js.pull_subscribe_bind(consumer=self.spec.durable, stream=self.spec.stream)
         try:
             while not stop.is_set():
                 free = self.settings.max_in_flight - len(self._tasks)
@@ -125,13 +127,19 @@ class PullWorker(Generic[M]):
             await self._dead_letter(msg, message, lost, deliveries)
             return
 
+        if deliveries > 1 and not self.spec.unlimited_deliveries:
+            # fusion's redeliveries are its own re-checks; elsewhere an earlier attempt died
+            # or failed, which operators (and the chaos harness) count
+            log.info("%s: %s redelivered (delivery %d)", self.service, msg.subject, deliveries)
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
             outcome = await self.handler(message)
-        except PermanentError as error:
-            await self._dead_letter(
-                msg, message, ErrorInfo(code=error.code, message=error.message), deliveries
-            )
+        except EmerError as error:
+            if not error.permanent:
+                await self._transient_failure(msg, message, error, deliveries)
+                return
+            info = ErrorInfo(code=error.code, message=error.message, permanent=True)
+            await self._dead_letter(msg, message, info, deliveries)
             return
         except Exception as error:
             await self._transient_failure(msg, message, error, deliveries)
@@ -149,12 +157,16 @@ class PullWorker(Generic[M]):
         self, msg: Msg, message: M, error: Exception, deliveries: int
     ) -> None:
         self.stats.failed += 1
-        kind = "transient" if isinstance(error, TransientError) else "unexpected"
+        known = isinstance(error, EmerError)
+        kind = "transient" if known else "unexpected"
         if deliveries >= self.settings.max_deliver:
             log.error("%s: giving up after %d attempts: %s", self.service, deliveries, error)
+            what = str(error) if known else f"an internal error ({error!s}); see the logs"
             info = ErrorInfo(
                 code=f"{kind}_error_exhausted",
-                message=f"{type(error).__name__}: {error} (after {deliveries} attempts)",
+                message=f"the {self.service} service failed {deliveries} times: {what}; "
+                "a rerun may succeed",
+                permanent=False,
             )
             await self._dead_letter(msg, message, info, deliveries)
             return
@@ -167,7 +179,7 @@ class PullWorker(Generic[M]):
             deliveries,
             delay,
             error,
-            exc_info=not isinstance(error, TransientError),
+            exc_info=not known,
         )
         await msg.nak(delay=delay)
 

@@ -9,11 +9,12 @@ import numpy as np
 import numpy.typing as npt
 
 from emer_common.contracts import ModelInfo, Word
+from emer_common.errors import ConfigurationError
 
 FloatArray = npt.NDArray[np.float32]
 
 
-class BackendConfigError(ValueError):
+class BackendConfigError(ConfigurationError, ValueError):
     """A backend is misconfigured (unknown name, missing model folder); the message says how
     to fix it."""
 

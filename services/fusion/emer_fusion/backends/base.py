@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from emer_common.contracts import ModelInfo
+from emer_common.errors import BackendError
+
+__all__ = ["BackendError", "ChatMessage", "Generation", "GenerationOptions", "LLMBackend"]
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,6 @@ class Generation:
     completion_tokens: int = 0
     elapsed_s: float = 0.0
     raw: dict[str, str] = field(default_factory=dict)
-
-
-class BackendError(Exception):
-    """A backend failed; ``transient`` says whether a retry may help."""
-
-    def __init__(self, message: str, transient: bool = True) -> None:
-        super().__init__(message)
-        self.transient = transient
 
 
 class LLMBackend(Protocol):

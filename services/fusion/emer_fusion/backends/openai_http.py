@@ -78,7 +78,10 @@ class OpenAIChatBackend:
             text = reply["choices"][0]["message"]["content"] or ""
             usage = reply.get("usage") or {}
         except (KeyError, IndexError, TypeError) as error:
-            raise BackendError(f"malformed chat completion: {str(reply)[:300]}") from error
+            raise BackendError(
+                f"the LLM server's reply is not a chat completion: {str(reply)[:300]}",
+                code="llm_reply_malformed",
+            ) from error
         return Generation(
             text=text.strip(),
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
@@ -110,9 +113,11 @@ class OpenAIChatBackend:
                 continue
             if response.status_code >= 400:
                 raise BackendError(
-                    f"HTTP {response.status_code} from {response.request.url}: "
-                    f"{response.text[:300]}",
+                    f"the LLM server at {response.request.url} rejected the request "
+                    f"(HTTP {response.status_code}): {response.text[:300]}; check the model "
+                    "name, the API key and the server's context length",
                     transient=False,
+                    code="llm_request_rejected",
                 )
             try:
                 parsed: dict[str, Any] = response.json()
@@ -120,4 +125,8 @@ class OpenAIChatBackend:
                 last_error = f"invalid JSON body: {response.text[:200]}"
                 continue
             return parsed
-        raise BackendError(f"LLM server failed after {self.max_retries + 1} tries: {last_error}")
+        raise BackendError(
+            f"the LLM server did not answer usefully after {self.max_retries + 1} tries "
+            f"({last_error}); it may be starting or overloaded",
+            code="llm_unavailable",
+        )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from emer_common.contracts import Evidence, ModelInfo
+from emer_common.errors import ConfigurationError
 
 ANY_LANGUAGE = "*"
 
@@ -85,5 +86,5 @@ def covers(backend: TextBackend, language: str) -> bool:
     return ANY_LANGUAGE in backend.languages or language in backend.languages
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(ConfigurationError):
     """A configured backend cannot be loaded (missing model path, unwritable package dir)."""
