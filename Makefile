@@ -8,7 +8,7 @@ OUT ?= out/demo
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow lint format bench samples chart-check clean
+.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -53,6 +53,9 @@ samples: install system-deps ## Rebuild samples/ from public-domain images and e
 
 bench: install ## Run the pipeline benchmark (samples + a long video); see docs/benchmarks.md
 	$(PY) benchmarks/bench_pipeline.py
+
+chaos: install system-deps ## Chaos run: 30 clips on a 3-node NATS cluster, replicas killed/stopped (about 10 min)
+	$(PY) -m tests.chaos.harness --clips 30 --replicas 2
 
 chart-check: install ## helm lint --strict, render default + GPU values, validate every manifest offline
 	$(BIN)/pytest tests/deploy -m chart $(PYTEST_ARGS)

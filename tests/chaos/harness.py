@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -31,7 +32,7 @@ import psutil
 from emer_cli.processes import ServiceProcesses
 from emer_common.bus.connection import client_env
 from emer_common.runtime import Bus, close_bus, open_bus
-from emer_common.services import SERVICE_NAMES
+from emer_common.services import SERVICE_NAMES, service_spec
 from emer_common.settings import BusSettings
 from tests.chaos.cluster import NatsCluster
 
@@ -39,16 +40,18 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = tuple(sorted((REPO / "samples").glob("*.mp4")))
 ACK_WAIT_S = 10.0
 RESTART_AFTER_S = 3.0
+BUSY_WAIT_S = 20.0
+FAULTS_PLANNED = 9  # 5 service kills, a node kill and its restart, a SIGSTOP and its SIGCONT
 NODE_DOWN_S = 5.0
 READY_TIMEOUT_S = 600.0
 POLL_S = 0.25
 
 # Delivery settings of every replica: a short ack_wait so that the work of a killed or
-# stopped replica is redelivered within seconds, heartbeats well inside it.
+# stopped replica is redelivered within seconds, heartbeats well inside it; the default
+# backoff (1, 5, 15, 60 s) outlasts a NATS node restart.
 WORKER_ENV = {
     "EMER_WORKER_ACK_WAIT_S": str(ACK_WAIT_S),
     "EMER_WORKER_HEARTBEAT_S": "2",
-    "EMER_WORKER_BACKOFF_S": "[0.5, 1, 2, 4]",
     "OMP_NUM_THREADS": "1",
 }
 
@@ -125,6 +128,15 @@ class Fleet:
 
     def signal(self, name: str, sig: signal.Signals, replica: int) -> None:
         self.sets[replica].processes[name].send_signal(sig)
+
+    def crashed(self) -> list[str]:
+        """Processes that exited by themselves (the harness restarts the ones it kills)."""
+        return [
+            f"{name} replica {index + 1} exited with code {process.returncode}"
+            for index, running in enumerate(self.sets)
+            for name, process in running.processes.items()
+            if process.poll() is not None
+        ]
 
     def redeliveries(self) -> int:
         logs = (self.root / "logs").rglob("*.log")
@@ -203,12 +215,24 @@ def fault_plan(
             await asyncio.sleep(RESTART_AFTER_S)
             fleet.restart(name)
 
+        async def busy(name: str) -> bool:
+            """Wait (a while) until the service holds an unacked message, to kill it mid-work."""
+            spec = bus.topology.consumer(service_spec(name).consumers[0])
+            deadline = time.monotonic() + BUSY_WAIT_S
+            while time.monotonic() < deadline:
+                with contextlib.suppress(Exception):
+                    if (await bus.js.consumer_info(spec.stream, spec.durable)).num_ack_pending:
+                        return True
+                await asyncio.sleep(0.05)
+            return False
+
         restarts = []
         threshold = 1
         for name in SERVICE_NAMES:
             await after(threshold)
+            working = "while working" if await busy(name) else "while idle"
             fleet.kill(name)
-            injected.append(f"SIGKILL {name} replica 1 at {await progress()} results")
+            injected.append(f"SIGKILL {name} replica 1 {working}, at {await progress()} results")
             restarts.append(asyncio.create_task(restart_later(name)))
             threshold += step
 
@@ -243,9 +267,10 @@ class ChaosReport:
     chaos: BatchOutcome
     redeliveries: int
     orphans: list[int]
+    crashed: list[str]
 
     def problems(self) -> list[str]:
-        found = self.reference.problems() + self.chaos.problems()
+        found = self.reference.problems() + self.chaos.problems() + self.crashed
         if self.orphans:
             found.append(f"processes left running: {self.orphans}")
         return found
@@ -283,12 +308,15 @@ async def run_chaos(clips: int = 30, replicas: int = 2, root: Path | None = None
             chaos = await run_batch(
                 bus, settings, root, "chaos", clips, fault_plan(cluster, fleet, bus, clips)
             )
+            crashed = fleet.crashed()
         finally:
             fleet.stop()
             await close_bus(bus)
         cluster_pids = cluster.pids()
     alive = [pid for pid in (fleet.pids | set(cluster_pids)) if _alive(pid)]
-    return ChaosReport(clips, replicas, warmup, reference, chaos, fleet.redeliveries(), alive)
+    return ChaosReport(
+        clips, replicas, warmup, reference, chaos, fleet.redeliveries(), alive, crashed
+    )
 
 
 def _alive(pid: int) -> bool:

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from emer_cli.processes import ServiceProcesses
 from emer_cli.report import write_outputs
 from emer_cli.tracker import JobProgress, JobTracker
 from emer_common.bus.embedded import EmbeddedNats
+from emer_common.bus.outage import patiently
 from emer_common.bus.publish import publish
 from emer_common.contracts import (
     ClipJob,
@@ -120,8 +122,9 @@ async def _submit_and_track(
             uploaded: dict[str, MediaRef] = {}
             jobs = {k: await _uploaded(bus, j, uploaded) for k, j in jobs.items()}
         for job in jobs.values():
-            await publish(
-                bus.js, bus.topology.job_subject(job.job_id, job.clip_id), job, f"job.{job.key}"
+            subject = bus.topology.job_subject(job.job_id, job.clip_id)
+            await patiently(
+                partial(publish, bus.js, subject, job, f"job.{job.key}"), f"submitting {job.key}"
             )
         job_id = plan.jobs[0].job_id
         progress = JobProgress(job_id, set(jobs))

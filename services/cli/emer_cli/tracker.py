@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,7 +14,9 @@ import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.kv import KeyValue
 
+from emer_common.bus.outage import BUS_TROUBLE, BUS_UNAVAILABLE
 from emer_common.bus.publish import kv_put
 from emer_common.contracts import (
     ClipResult,
@@ -23,7 +28,10 @@ from emer_common.contracts import (
 )
 from emer_common.runtime import Bus
 
+log = logging.getLogger(__name__)
+
 POLL_TIMEOUT_S = 0.5
+OUTAGE_PAUSE_S = 1.0
 
 
 @dataclass
@@ -66,18 +74,23 @@ class JobTracker:
         topology = self.bus.topology
         job = self.progress.job_id
         kv = await self.bus.js.key_value(topology.jobs_bucket)
+        # Durable (so replicated like their streams: an ephemeral consumer lives on one NATS
+        # node and dies with it), named per run of the tracker, removed by the server once idle.
+        run = f"cli-{job}-{uuid.uuid4().hex[:8]}"
         results = await self.bus.js.pull_subscribe(
             topology.result_subject(job, "*"),
+            durable=f"{run}-results",
             stream=topology.results_stream,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, inactive_threshold=300),
         )
         letters = await self.bus.js.pull_subscribe(
-            f"{topology.prefix}.dlq.*.{job}.*",
+            topology.dlq_subject("*", job, "*"),
+            durable=f"{run}-dead-letters",
             stream=topology.dlq_stream,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, inactive_threshold=300),
         )
         deadline = time.monotonic() + timeout_s
-        await kv_put(kv, job, self.status(JobState.RUNNING))
+        await _save(kv, job, self.status(JobState.RUNNING))
         try:
             while not self.progress.done:
                 check()
@@ -91,7 +104,7 @@ class JobTracker:
                     ):
                         self.progress.results[result.clip_id] = result
                         on_result(result)
-                        await kv_put(kv, job, self.status(JobState.RUNNING))
+                        await _save(kv, job, self.status(JobState.RUNNING))
                 for msg in await _fetch(letters, timeout=0.05):
                     self.progress.dead_letters.append(decode(DeadLetter, msg.data))
                     await msg.ack()
@@ -100,7 +113,7 @@ class JobTracker:
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
         final = self.status(JobState.DONE if self.progress.done else JobState.FAILED)
-        await kv_put(kv, job, final)
+        await _save(kv, job, final)
         return final
 
 
@@ -111,3 +124,15 @@ async def _fetch(
         return await sub.fetch(batch, timeout=timeout)
     except (TimeoutError, nats.errors.TimeoutError):
         return []
+    except BUS_UNAVAILABLE as error:
+        log.debug("results cannot be read right now (%s); asking again", error)
+        await asyncio.sleep(OUTAGE_PAUSE_S)
+        return []
+
+
+async def _save(kv: KeyValue, job: str, status: JobStatus) -> None:
+    """Keep the job's status in KV; it is informational, so a bus outage only skips it."""
+    try:
+        await kv_put(kv, job, status)
+    except BUS_TROUBLE as error:
+        log.debug("job status not saved (%s)", error)

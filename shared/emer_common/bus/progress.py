@@ -13,6 +13,7 @@ import time
 
 from nats.js import JetStreamContext
 
+from emer_common.bus.outage import BUS_TROUBLE
 from emer_common.bus.topology import Topology
 from emer_common.services import Consumer
 
@@ -35,10 +36,16 @@ class ConsumerProgress:
         if now - self._checked_at.get(services, 0.0) >= REFRESH_S:
             self._checked_at[services] = now
             floors = []
-            for service in services:
-                spec = self.topology.consumer(service)
-                info = await self.js.consumer_info(spec.stream, spec.durable)
-                floors.append(info.ack_floor.stream_seq if info.ack_floor else 0)
+            try:
+                for service in services:
+                    spec = self.topology.consumer(service)
+                    info = await self.js.consumer_info(spec.stream, spec.durable)
+                    floors.append(info.ack_floor.stream_seq if info.ack_floor else 0)
+            except BUS_TROUBLE:
+                # Nobody can tell while the bus is down: count it as progress, so that a
+                # NATS restart never makes a waiting side give up on a modality.
+                self._moved_at[services] = now
+                return now
             if tuple(floors) != self._floors.get(services):
                 self._floors[services] = tuple(floors)
                 self._moved_at[services] = now

@@ -31,10 +31,11 @@ from nats.js import JetStreamContext
 from pydantic import ValidationError
 
 from emer_common.bus.errors import Retry
+from emer_common.bus.outage import BUS_TROUBLE, BUS_UNAVAILABLE, RECREATE_EVERY, BusOutage
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import ConsumerSpec, Topology, ensure_consumer
 from emer_common.contracts import Contract, DeadLetter, ErrorInfo, decode
-from emer_common.errors import EmerError
+from emer_common.errors import EmerError, TransientError
 from emer_common.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class PullWorker(Generic[M]):
     async def run(self, stop: asyncio.Event) -> None:
         await ensure_consumer(self.js, self.spec, self.settings)
         sub = await self.js.pull_subscribe_bind(consumer=self.spec.durable, stream=self.spec.stream)
+        outage = BusOutage(self.service)
         try:
             while not stop.is_set():
                 free = self.settings.max_in_flight - len(self._tasks)
@@ -94,10 +96,16 @@ class PullWorker(Generic[M]):
                         min(self.settings.batch_size, free), timeout=self.settings.fetch_timeout_s
                     )
                 except nats.errors.TimeoutError:
+                    outage.over()
                     continue
-                except (nats.errors.ConnectionReconnectingError, nats.errors.ConnectionClosedError):
-                    await asyncio.sleep(0.5)
+                except BUS_UNAVAILABLE as error:
+                    # a NATS node restarting, a stream leader being elected: wait, keep going
+                    await outage.wait(error)
+                    if outage.attempts % RECREATE_EVERY == 0:  # the consumer may be gone
+                        with contextlib.suppress(*BUS_TROUBLE):
+                            await ensure_consumer(self.js, self.spec, self.settings)
                     continue
+                outage.over()
                 for msg in msgs:
                     task = asyncio.create_task(self._process(msg))
                     self._tasks.add(task)
@@ -110,6 +118,19 @@ class PullWorker(Generic[M]):
                 await sub.unsubscribe()
 
     async def _process(self, msg: Msg) -> None:
+        try:
+            await self._settle(msg)
+        except BUS_TROUBLE as error:
+            # the ack, nak or dead letter did not reach the server: the message comes back
+            # after ack_wait, and handlers are idempotent
+            log.warning(
+                "%s: could not settle %s (%s); it will be redelivered",
+                self.service,
+                msg.subject,
+                error,
+            )
+
+    async def _settle(self, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered or 1
         try:
             message = decode(self.model, msg.data)
@@ -134,6 +155,12 @@ class PullWorker(Generic[M]):
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
             outcome = await self.handler(message)
+        except BUS_TROUBLE as error:
+            unavailable = TransientError(
+                f"the bus did not answer ({error})", code="bus_unavailable"
+            )
+            await self._transient_failure(msg, message, unavailable, deliveries)
+            return
         except EmerError as error:
             if not error.permanent:
                 await self._transient_failure(msg, message, error, deliveries)
@@ -154,12 +181,12 @@ class PullWorker(Generic[M]):
             await msg.ack()
 
     async def _transient_failure(
-        self, msg: Msg, message: M, error: Exception, deliveries: int
+        self, msg: Msg, message: M, error: Exception, deliveries: int, exhaustible: bool = True
     ) -> None:
         self.stats.failed += 1
         known = isinstance(error, EmerError)
         kind = "transient" if known else "unexpected"
-        if deliveries >= self.settings.max_deliver:
+        if exhaustible and deliveries >= self.settings.max_deliver:
             log.error("%s: giving up after %d attempts: %s", self.service, deliveries, error)
             what = str(error) if known else f"an internal error ({error!s}); see the logs"
             info = ErrorInfo(
