@@ -237,6 +237,8 @@ class JobState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    """Stopped by Ctrl-C or SIGTERM; rerunning into the same folder finishes it."""
 
 
 class JobStatus(Contract):

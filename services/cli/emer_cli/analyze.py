@@ -7,6 +7,7 @@ the same bus, subjects and code paths as a cluster, on one machine.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -15,9 +16,11 @@ from functools import partial
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from emer_cli.display import job_display
 from emer_cli.ingest import IngestOptions, IngestPlan, Rejection, plan_jobs
+from emer_cli.interrupt import Interrupt, Interrupted
+from emer_cli.output import OutputFolder, clip_fingerprint, configuration_fingerprint
 from emer_cli.processes import ServiceProcesses
 from emer_cli.report import write_outputs
 from emer_cli.tracker import JobProgress, JobTracker
@@ -25,6 +28,7 @@ from emer_common.bus.embedded import EmbeddedNats
 from emer_common.bus.outage import patiently
 from emer_common.bus.publish import publish
 from emer_common.contracts import (
+    ALL_MODALITIES,
     ClipJob,
     ClipResult,
     ErrorInfo,
@@ -38,6 +42,8 @@ from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
 
+INTERRUPT_STOP_S = 5.0  # a service still busy after this is killed: exit within 10 s
+
 
 @dataclass(frozen=True)
 class AnalyzeOptions:
@@ -46,11 +52,13 @@ class AnalyzeOptions:
     bus: BusSettings
     job_id: str | None = None
     ingest: IngestOptions = field(default_factory=IngestOptions)
-    modalities: tuple[Modality, ...] = (Modality.VISUAL, Modality.AUDIO, Modality.TEXT)
+    modalities: tuple[Modality, ...] = ALL_MODALITIES
     upload: bool = False
     timeout_s: float | None = None
     per_clip_timeout_s: float = 120.0
     services_env: dict[str, str] = field(default_factory=dict)
+    overwrite: bool = False
+    """Redo every clip, also those an earlier run into ``out_dir`` finished."""
 
 
 @dataclass
@@ -59,6 +67,9 @@ class AnalyzeOutcome:
     results: list[ClipResult]
     rejections: list[Rejection]
     timings: dict[str, float]
+    reused: int = 0
+    """Clips whose result an earlier run into the same folder had already made."""
+    restarts: dict[str, int] = field(default_factory=dict)
 
 
 def new_job_id() -> str:
@@ -66,7 +77,22 @@ def new_job_id() -> str:
 
 
 def run_analysis(options: AnalyzeOptions, console: Console | None = None) -> AnalyzeOutcome:
+    """Analyse the inputs; results land in ``options.out_dir`` as they come.
+
+    An earlier run into the same folder is resumed: clips it finished with the same media and
+    configuration are kept, the rest are done. Ctrl-C or SIGTERM stops publishing, writes what
+    is finished (``job.json`` state ``interrupted``) and stops every child process.
+    """
     console = console or Console(stderr=True)
+    folder = OutputFolder(options.out_dir)
+    folder.check_writable()  # before any work, in every mode
+    with Interrupt() as interrupt:
+        return _run(options, console, folder, interrupt)
+
+
+def _run(
+    options: AnalyzeOptions, console: Console, folder: OutputFolder, interrupt: Interrupt
+) -> AnalyzeOutcome:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     job_id = options.job_id or new_job_id()
@@ -74,76 +100,162 @@ def run_analysis(options: AnalyzeOptions, console: Console | None = None) -> Ana
     timings["ingest_s"] = time.perf_counter() - start
     for rejection in plan.rejections:
         console.print(f"[yellow]rejected[/] {rejection.source}: {rejection.message}")
-    if not plan.jobs:
-        status = JobStatus(
-            job_id=job_id,
-            state=JobState.FAILED,
-            total_clips=0,
-            rejected_inputs=tuple(r.source for r in plan.rejections),
+    configuration = configuration_fingerprint(os.environ, [repr(options.ingest)])
+    fingerprints = {job.clip_id: clip_fingerprint(job, configuration) for job in plan.jobs}
+    kept = {} if options.overwrite else folder.finished(fingerprints)
+    todo = [job for job in plan.jobs if job.clip_id not in kept]
+    folder.start((result, fingerprints[clip]) for clip, result in kept.items())
+    if kept:
+        console.print(
+            f"{len(kept)} of {len(plan.jobs)} clip(s) already done in {options.out_dir} with "
+            "the same media and settings: kept (--overwrite redoes them)"
         )
-        write_outputs(options.out_dir, status, [], plan.rejections, timings)
-        return AnalyzeOutcome(status, [], plan.rejections, timings)
 
-    if options.bus.nats_url:
-        status, results = asyncio.run(_submit_and_track(options, options.bus, plan, console))
-    else:
-        with EmbeddedNats() as server:
-            processes = ServiceProcesses(
-                bus_env=server.client_env(),
-                prefix=options.bus.subject_prefix,
-                allowed_roots=plan.roots,
-                log_dir=options.out_dir / "logs",
-                extra_env=options.services_env,
+    def finished(result: ClipResult) -> None:
+        # a clip that failed for a reason a rerun may fix is not marked done
+        if all(error.permanent for error in result.errors):
+            folder.append(result, fingerprints[result.clip_id])
+
+    outcome = AnalyzeOutcome(
+        _status(job_id, JobState.FAILED, plan, kept), [], plan.rejections, timings, len(kept)
+    )
+    try:
+        if not plan.jobs:
+            pass
+        elif not todo:
+            console.print("nothing left to do: every clip already has its result")
+            outcome.status = _status(job_id, JobState.DONE, plan, kept)
+        elif options.bus.nats_url:
+            outcome.status, new = asyncio.run(
+                _submit_and_track(options, options.bus, todo, plan, console, finished, interrupt)
             )
-            processes.start()
-            try:
-                bus = server.bus_settings(options.bus)
-                status, results = asyncio.run(
-                    _submit_and_track(options, bus, plan, console, processes.check)
-                )
-            finally:
-                processes.stop()
+            outcome.results = new
+        else:
+            outcome.status, outcome.results = _run_embedded(
+                options, todo, plan, console, finished, interrupt, outcome.restarts
+            )
+    finally:
+        folder.close()
+    order = {job.clip_id: index for index, job in enumerate(plan.jobs)}
+    outcome.results = sorted([*kept.values(), *outcome.results], key=lambda r: order[r.clip_id])
+    outcome.status = outcome.status.model_copy(
+        update={"total_clips": len(plan.jobs), "done_clips": len(outcome.results)}
+    )
     timings["total_s"] = time.perf_counter() - start
-    write_outputs(options.out_dir, status, results, plan.rejections, timings)
-    return AnalyzeOutcome(status, results, plan.rejections, timings)
+    write_outputs(options.out_dir, outcome.status, outcome.results, plan.rejections, timings)
+    return outcome
+
+
+def _status(
+    job_id: str, state: JobState, plan: IngestPlan, kept: dict[str, ClipResult]
+) -> JobStatus:
+    return JobStatus(
+        job_id=job_id,
+        state=state,
+        total_clips=len(plan.jobs),
+        done_clips=len(kept),
+        rejected_inputs=tuple(r.source for r in plan.rejections),
+    )
+
+
+def _run_embedded(
+    options: AnalyzeOptions,
+    todo: list[ClipJob],
+    plan: IngestPlan,
+    console: Console,
+    finished: Callable[[ClipResult], None],
+    interrupt: Interrupt,
+    restarts: dict[str, int],
+) -> tuple[JobStatus, list[ClipResult]]:
+    """A private nats-server and every service as child processes, supervised."""
+    with EmbeddedNats() as server:
+        processes = ServiceProcesses(
+            bus_env=server.client_env(),
+            prefix=options.bus.subject_prefix,
+            allowed_roots=plan.roots,
+            log_dir=options.out_dir / "logs",
+            extra_env=options.services_env,
+        )
+        processes.start()
+
+        def supervise() -> None:
+            interrupt.check()
+            events = [server.supervise(), *processes.supervise()]
+            for event in filter(None, events):
+                console.print(f"[yellow]{event}[/] (logs: {processes.log_dir})")
+            restarts.update(processes.restarts)
+            if server.restarts:
+                restarts["nats-server"] = server.restarts
+
+        try:
+            return asyncio.run(
+                _submit_and_track(
+                    options,
+                    server.bus_settings(options.bus),
+                    todo,
+                    plan,
+                    console,
+                    finished,
+                    interrupt,
+                    supervise,
+                    processes,
+                )
+            )
+        finally:
+            if interrupt.requested:
+                processes.stop_timeout_s = INTERRUPT_STOP_S
+            processes.stop()
 
 
 async def _submit_and_track(
     options: AnalyzeOptions,
     bus_settings: BusSettings,
+    todo: list[ClipJob],
     plan: IngestPlan,
     console: Console,
-    check: Callable[[], None] = lambda: None,
+    finished: Callable[[ClipResult], None],
+    interrupt: Interrupt,
+    check: Callable[[], None] | None = None,
+    processes: ServiceProcesses | None = None,
 ) -> tuple[JobStatus, list[ClipResult]]:
+    check = check or interrupt.check
     bus = await open_bus(bus_settings, "emer-cli")
+    job_id = plan.jobs[0].job_id
+    jobs = {job.clip_id: job for job in todo}
+    progress = JobProgress(job_id, set(jobs))
+    tracker = JobTracker(bus, progress, tuple(r.source for r in plan.rejections))
     try:
-        jobs = {job.clip_id: job for job in plan.jobs}
-        if options.upload:
-            uploaded: dict[str, MediaRef] = {}
-            jobs = {k: await _uploaded(bus, j, uploaded) for k, j in jobs.items()}
-        for job in jobs.values():
-            subject = bus.topology.job_subject(job.job_id, job.clip_id)
-            await patiently(
-                partial(publish, bus.js, subject, job, f"job.{job.key}"), f"submitting {job.key}"
-            )
-        job_id = plan.jobs[0].job_id
-        progress = JobProgress(job_id, set(jobs))
-        tracker = JobTracker(bus, progress, tuple(r.source for r in plan.rejections))
-        timeout = options.timeout_s or 120.0 + options.per_clip_timeout_s * len(jobs)
-        with Progress(
-            TextColumn(f"[bold]{job_id}[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("clips"),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task("clips", total=len(jobs))
-            status = await tracker.run(
-                timeout,
-                on_result=lambda _r: bar.advance(task),
-                check=check,
-            )
+        with job_display(console, job_id, len(jobs), processes) as display:
+            try:
+                if options.upload:
+                    uploaded: dict[str, MediaRef] = {}
+                    jobs = {k: await _uploaded(bus, j, uploaded) for k, j in jobs.items()}
+                for job in jobs.values():
+                    interrupt.check()  # stop publishing at once
+                    subject = bus.topology.job_subject(job.job_id, job.clip_id)
+                    await patiently(
+                        partial(publish, bus.js, subject, job, f"job.{job.key}"),
+                        f"submitting {job.key}",
+                    )
+                timeout = options.timeout_s or 120.0 + options.per_clip_timeout_s * len(jobs)
+
+                def on_result(result: ClipResult) -> None:
+                    finished(result)
+                    display.advance()
+
+                def poll() -> None:
+                    check()
+                    display.refresh_services()
+
+                status = await tracker.run(timeout, on_result=on_result, check=poll)
+            except Interrupted:
+                console.print(
+                    f"[yellow]interrupted[/] ({interrupt.signal_name}): keeping "
+                    f"{len(progress.results)} finished clip(s); the next run into "
+                    f"{options.out_dir} does the rest"
+                )
+                results = [progress.results[c] for c in jobs if c in progress.results]
+                return tracker.status(JobState.INTERRUPTED), results
         results = [progress.results[c] for c in jobs if c in progress.results]
         results += [_missing_result(jobs[c], progress) for c in jobs if c not in progress.results]
         return status, results

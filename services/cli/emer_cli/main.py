@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from emer_common.contracts import CLIP_ID_PATTERN, Modality
+from emer_common.contracts import ALL_MODALITIES, CLIP_ID_PATTERN, JobState, Modality
 from emer_common.errors import EmerError
 from emer_common.logging_setup import configure_logging
 from emer_common.services import SERVICE_NAMES, service_spec
@@ -41,7 +41,10 @@ def analyze(
     paths: Annotated[
         list[Path], typer.Argument(help="Videos, folders or manifests (.csv/.jsonl).")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default ./out). A rerun into it resumes."),
+    ] = None,
     nats_url: Annotated[
         str | None,
         typer.Option(
@@ -62,6 +65,12 @@ def analyze(
     timeout_s: Annotated[
         float | None, typer.Option(help="Give up waiting after this long.")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Redo every clip, also those an earlier run here finished.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the summary, no table.")
+    ] = False,
 ) -> None:
     """Explain the emotions in videos: clues per modality, fused explanation, labels."""
     from emer_cli.analyze import AnalyzeOptions, run_analysis
@@ -73,6 +82,10 @@ def analyze(
             param_hint="--job-id",
         )
     configure_logging("WARNING")
+    err = Console(stderr=True)
+    if out is None:
+        out = Path("out")
+        err.print(f"writing to {out}/ (choose another folder with --out)")
     # --nats-url already falls back to EMER_NATS_URL; None means the embedded server
     bus = BusSettings().model_copy(update={"nats_url": nats_url or None})
     options = AnalyzeOptions(
@@ -81,30 +94,38 @@ def analyze(
         bus=bus,
         job_id=job_id,
         ingest=IngestOptions(max_clip_s=max_clip_s, window_s=window_s),
-        modalities=tuple(modality) if modality else tuple(Modality),
+        modalities=tuple(modality) if modality else ALL_MODALITIES,
         upload=upload,
         timeout_s=timeout_s,
+        overwrite=overwrite,
     )
     try:
-        outcome = run_analysis(options, Console(stderr=True))
+        outcome = run_analysis(options, err)
     except EmerError as error:
-        console.print(f"[red]emer analyze stopped:[/] {error}")
+        err.print(f"[red]emer analyze stopped:[/] {error}")
         raise typer.Exit(code=1) from error
-    table = Table(title=f"emer job {outcome.status.job_id}")
-    for column in ("clip", "labels", "explanation", "errors"):
-        table.add_column(column, overflow="fold")
-    for result in outcome.results:
-        table.add_row(
-            result.clip_id,
-            ", ".join(result.labels) or "-",
-            result.explanation or "-",
-            "; ".join(e.code for e in result.errors) or "",
-        )
-    console.print(table)
+    if not quiet and outcome.results:
+        table = Table(title=f"emer job {outcome.status.job_id}")
+        for column in ("clip", "labels", "errors"):
+            table.add_column(column, overflow="fold")
+        for result in outcome.results:
+            table.add_row(
+                result.clip_id,
+                ", ".join(result.labels) or "-",
+                "; ".join(e.code for e in result.errors) or "",
+            )
+        console.print(table)
+    restarts = ", ".join(f"{name} {n}x" for name, n in outcome.restarts.items())
     console.print(
-        f"{outcome.status.done_clips}/{outcome.status.total_clips} clips, "
-        f"{len(outcome.rejections)} rejected input(s); results: {out / 'results.jsonl'}"
+        f"{outcome.status.state.value}: {outcome.status.done_clips}/{outcome.status.total_clips}"
+        f" clips ({outcome.reused} kept from an earlier run), {len(outcome.rejections)} "
+        f"rejected input(s){f', restarted: {restarts}' if restarts else ''}"
     )
+    console.print(
+        f"results: {out / 'results.jsonl'}  report: {out / 'report.html'}  job: {out / 'job.json'}"
+    )
+    if outcome.status.state is JobState.INTERRUPTED:
+        raise typer.Exit(code=130)
     if not outcome.results:
         raise typer.Exit(code=1)
 
@@ -132,8 +153,18 @@ def serve(
         raise typer.Exit(code=1) from error
 
 
+NatsUrlOption = Annotated[
+    str | None,
+    typer.Option("--nats-url", envvar="EMER_NATS_URL", help="NATS URL(s), comma separated."),
+]
+
+
+def _bus_settings(nats_url: str | None) -> BusSettings:
+    return BusSettings().model_copy(update={"nats_url": nats_url or None})
+
+
 @bus_app.command("init")
-def bus_init() -> None:
+def bus_init(nats_url: NatsUrlOption = None) -> None:
     """Declare every stream, bucket and missing consumer (idempotent).
 
     Consumers that exist keep the settings their services gave them; a missing one is created
@@ -142,7 +173,7 @@ def bus_init() -> None:
     from emer_common.runtime import close_bus, open_bus
 
     async def run() -> None:
-        bus = await open_bus(BusSettings(), "emer-bus-init", declare=True)
+        bus = await open_bus(_bus_settings(nats_url), "emer-bus-init", declare=True)
         await close_bus(bus)
 
     try:
@@ -154,12 +185,14 @@ def bus_init() -> None:
 
 
 @bus_app.command("ping")
-def bus_ping(timeout_s: Annotated[float, typer.Option()] = 10.0) -> None:
+def bus_ping(
+    nats_url: NatsUrlOption = None, timeout_s: Annotated[float, typer.Option()] = 10.0
+) -> None:
     """Round trip through JetStream: publish to the DLQ stream's ping subject, read it back."""
     from emer_cli.ping import ping
 
     try:
-        elapsed = asyncio.run(asyncio.wait_for(ping(BusSettings()), timeout_s))
+        elapsed = asyncio.run(asyncio.wait_for(ping(_bus_settings(nats_url)), timeout_s))
     except Exception as error:
         console.print(f"[red]bus ping failed:[/] {error}")
         raise typer.Exit(code=1) from error

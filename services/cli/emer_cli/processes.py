@@ -11,16 +11,19 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from emer_common.bus.embedded import free_port
+from emer_common.bus.embedded import die_with_parent, free_port
 from emer_common.errors import EmerError
 from emer_common.services import SERVICE_NAMES, service_spec
 
 STOP_TIMEOUT_S = 30.0
+MAX_RESTARTS = 5
+RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class ServiceCrashedError(EmerError):
@@ -40,6 +43,9 @@ class ServiceProcesses:
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     health_ports: dict[str, int] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    stop_timeout_s: float = STOP_TIMEOUT_S
+    _restart_at: dict[str, float] = field(default_factory=dict)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -69,6 +75,7 @@ class ServiceProcesses:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
+                preexec_fn=die_with_parent,
             )
 
     def check(self) -> None:
@@ -80,6 +87,33 @@ class ServiceProcesses:
                 raise ServiceCrashedError(
                     f"the {name} service exited with code {code}; last log lines:\n{tail}"
                 )
+
+    def supervise(self) -> list[str]:
+        """Restart services that died, with backoff; what was done, in words, for the log.
+
+        A service that keeps dying (``MAX_RESTARTS`` times) raises ``ServiceCrashedError``:
+        its clips would otherwise wait for ever.
+        """
+        events = []
+        now = time.monotonic()
+        for name, process in list(self.processes.items()):
+            code = process.poll()
+            if code is None or now < self._restart_at.get(name, 0.0):
+                continue
+            count = self.restarts.get(name, 0)
+            if count >= MAX_RESTARTS:
+                self.check()
+            if name not in self._restart_at:  # first notice: wait out the backoff
+                self._restart_at[name] = (
+                    now + RESTART_BACKOFF_S[min(count, len(RESTART_BACKOFF_S) - 1)]
+                )
+                events.append(f"the {name} service exited with code {code}; restarting it")
+                continue
+            del self._restart_at[name]
+            self.restarts[name] = count + 1
+            self.start_one(name)
+            events.append(f"restarted the {name} service (restart {count + 1})")
+        return events
 
     def ready(self, name: str) -> bool:
         """True once the service answers its readiness probe (bus connected, models loaded)."""
@@ -97,7 +131,7 @@ class ServiceProcesses:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
             try:
-                process.wait(timeout=STOP_TIMEOUT_S)
+                process.wait(timeout=self.stop_timeout_s)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

@@ -10,10 +10,14 @@ readable by its owner only, and emer's own processes through their environment
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -48,10 +52,46 @@ def find_nats_server() -> Path:
     )
 
 
+def die_with_parent() -> None:
+    """In a child process before exec: the kernel kills it when its parent dies (Linux), so
+    that a CLI killed with SIGKILL leaves no server or service behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+STORE_PREFIX = "emer-nats-"
+OWNER_FILE = "owner.pid"
+
+
+def remove_abandoned_stores() -> None:
+    """Delete temporary stores whose emer process is gone (it was killed before cleaning up)."""
+    for store in Path(tempfile.gettempdir()).glob(f"{STORE_PREFIX}*"):
+        try:
+            owner = int((store / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or being created right now
+        if not _running(owner):
+            shutil.rmtree(store, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class EmbeddedNats:
@@ -59,7 +99,11 @@ class EmbeddedNats:
 
     def __init__(self, store_dir: Path | None = None) -> None:
         self._own_store = store_dir is None
-        self.store_dir = store_dir or Path(tempfile.mkdtemp(prefix="emer-nats-"))
+        if self._own_store:
+            remove_abandoned_stores()
+        self.store_dir = store_dir or Path(tempfile.mkdtemp(prefix=STORE_PREFIX))
+        (self.store_dir / OWNER_FILE).write_text(str(os.getpid()))
+        self.restarts = 0
         self.port = free_port()
         self.token = secrets.token_urlsafe(32)
         self.process: subprocess.Popen[bytes] | None = None
@@ -98,6 +142,7 @@ class EmbeddedNats:
             [str(binary), "-c", str(self.config_path), "-l", str(self.log_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -111,6 +156,15 @@ class EmbeddedNats:
                 time.sleep(0.02)
         self.stop()
         raise EmbeddedNatsError(f"nats-server did not listen on port {self.port} in time")
+
+    def supervise(self) -> str | None:
+        """Start the server again on the same port and store if it died; what was done."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        self.restarts += 1
+        self.start()  # same port, token and store: clients reconnect, streams are on disk
+        return f"the embedded nats-server exited with code {code}; restarted it on its store"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
