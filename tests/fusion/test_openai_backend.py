@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prometheus_client import REGISTRY
 
 from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
 from emer_fusion.backends.openai_http import OpenAIChatBackend
@@ -107,3 +108,23 @@ def test_server_cannot_score_candidates(stub: tuple[Stub, str]) -> None:
     with pytest.raises(BackendError) as error:
         OpenAIChatBackend(url, "qwen").score_candidates(MESSAGES, "p", ["sad"])
     assert not error.value.transient
+
+
+def test_generation_is_counted_in_llm_metrics(stub: tuple[Stub, str]) -> None:
+    _, url = stub
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, {"backend": "openai", **labels}) or 0.0
+
+    before = (
+        sample("emer_llm_tokens_total", direction="prompt"),
+        sample("emer_llm_tokens_total", direction="completion"),
+        sample("emer_llm_request_duration_seconds_count"),
+    )
+    OpenAIChatBackend(url, "qwen", max_retries=0).generate(MESSAGES, GenerationOptions())
+    after = (
+        sample("emer_llm_tokens_total", direction="prompt"),
+        sample("emer_llm_tokens_total", direction="completion"),
+        sample("emer_llm_request_duration_seconds_count"),
+    )
+    assert [b - a for a, b in zip(before, after, strict=True)] == [11, 5, 1]

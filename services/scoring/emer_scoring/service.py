@@ -16,6 +16,7 @@ from emer_common.bus.errors import Retry, TransientError
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import Service
 from emer_common.contracts import ClipResult, Score
+from emer_common.logging_setup import set_log_service
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_scoring.scorer import JobAggregate, ResultScorer
@@ -68,6 +69,8 @@ def build_workers(
 
 
 async def serve(settings: ScoringSettings, common: CommonConfig) -> None:
+    set_log_service("scoring")
+
     async def setup(bus: Bus) -> Sequence[Runnable]:
         scorer = await asyncio.to_thread(ResultScorer.from_settings, settings)
         kv = await bus.js.key_value(bus.topology.scores_bucket)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from emer_common.contracts import ModelInfo
+from emer_common.metrics import observe_llm_request
 from emer_fusion.backends.base import (
     BackendError,
     ChatMessage,
@@ -139,12 +140,19 @@ class TransformersBackend:
         text = str(self.tokenizer.decode(new_tokens, skip_special_tokens=True))
         for stop in options.stop:
             text = text.split(stop, 1)[0]
-        return Generation(
+        generation = Generation(
             text=text.strip(),
             prompt_tokens=len(ids),
             completion_tokens=len(new_tokens),
             elapsed_s=time.perf_counter() - start,
         )
+        observe_llm_request(
+            "transformers",
+            generation.elapsed_s,
+            generation.prompt_tokens,
+            generation.completion_tokens,
+        )
+        return generation
 
     def score_candidates(
         self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
