@@ -54,7 +54,7 @@ samples: install system-deps ## Rebuild samples/ from public-domain images and e
 bench: install ## Run the pipeline benchmark (samples + a long video); see docs/benchmarks.md
 	$(PY) benchmarks/bench_pipeline.py
 
-chart-check: install ## helm lint --strict, render default + GPU values, validate every manifest offline
+chart-check: install ## helm lint --strict, render + validate every manifest offline, hadolint the Dockerfiles
 	$(BIN)/pytest tests/deploy -m chart $(PYTEST_ARGS)
 
 clean: ## Remove build outputs (keeps .venv)
