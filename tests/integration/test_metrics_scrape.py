@@ -63,6 +63,9 @@ async def test_fusion_metrics_and_json_logs_after_a_clip(bus: Bus, tmp_path: Pat
         for name, labels in text
     )
     assert any(name == "emer_build_info" for name, _ in fusion)
+    llm = (("backend", "transformers"), ("direction", "prompt"))
+    assert fusion[("emer_llm_tokens_total", llm)] > 0  # the grounded strategy scores labels
+    assert fusion[("emer_llm_request_duration_seconds_count", (("backend", "transformers"),))]
 
     lines = (tmp_path / "logs" / "fusion.log").read_text().splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]

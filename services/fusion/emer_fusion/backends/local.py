@@ -176,6 +176,7 @@ class TransformersBackend:
         pad = self.tokenizer.pad_token_id
         rows = [c + [pad] * (width - len(c)) for c in continuations]
         mask = [[1] * (len(prompt) + len(c)) + [0] * (width - len(c)) for c in continuations]
+        start = time.perf_counter()
         with self._lock, torch.inference_mode():
             # only the last position's logits are needed: the full [prompt x vocab] matrix
             # would cost ~80 MB per call for nothing
@@ -200,4 +201,10 @@ class TransformersBackend:
             for offset in range(1, len(cont)):
                 total += float(rest[row, offset - 1, cont[offset]])
             scores.append(total / len(cont))
+        # scoring reads the prompt once and each candidate's tokens; it writes none
+        observe_llm_request(
+            "transformers",
+            time.perf_counter() - start,
+            prompt_tokens=len(prompt) + sum(len(c) for c in continuations),
+        )
         return scores
