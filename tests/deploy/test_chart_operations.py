@@ -285,3 +285,16 @@ def test_nats_values_match_the_gpu_example() -> None:
     assert bus["tls"]["enabled"] and bus["auth"]["type"] == "creds"
     assert gpu["keda"]["natsMonitoringEndpoint"].startswith("nats-headless.nats.svc")
     assert gpu["keda"]["account"].startswith("A") and len(gpu["keda"]["account"]) == 56
+
+
+def test_tracing_is_off_by_default_and_needs_an_endpoint(
+    helm: Path, default_manifests: list[Manifest], render: Render
+) -> None:
+    (config,) = [d for d in default_manifests if d["kind"] == "ConfigMap"]
+    assert "EMER_TRACING_ENABLED" not in config["data"]
+    _fails(helm, {"tracing.enabled": True}, "tracing.otlpEndpoint")
+    endpoint = "http://otel-collector.observability.svc:4318"
+    traced = render(set_values={"tracing.enabled": True, "tracing.otlpEndpoint": endpoint})
+    (config,) = [d for d in traced if d["kind"] == "ConfigMap"]
+    assert config["data"]["EMER_TRACING_ENABLED"] == "true"
+    assert config["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == endpoint

@@ -25,6 +25,10 @@ EMER_WORKER_MAX_IN_FLIGHT: {{ $v.worker.maxInFlight | toString | quote }}
 EMER_WORKER_ACK_WAIT_S: {{ $v.worker.ackWaitSeconds | toString | quote }}
 EMER_WORKER_MAX_DELIVER: {{ $v.worker.maxDeliver | toString | quote }}
 EMER_LOG_FORMAT: {{ $v.logFormat | quote }}
+{{- if $v.tracing.enabled }}
+EMER_TRACING_ENABLED: "true"
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ $v.tracing.otlpEndpoint | quote }}
+{{- end }}
 {{- range $name, $value := $v.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}

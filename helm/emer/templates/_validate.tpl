@@ -4,7 +4,7 @@ what is wrong and how to fix it; emer.validateValues fails the render with all o
 */}}
 
 {{- define "emer.validateValues" -}}
-{{- $checks := list "bus" "images" "services" "gpu" "autoscaling" "keda" "modelCache" "fusion" "vllm" "plainSecrets" "imageTags" "security" -}}
+{{- $checks := list "bus" "images" "services" "gpu" "autoscaling" "keda" "tracing" "modelCache" "fusion" "vllm" "plainSecrets" "imageTags" "security" -}}
 {{- $messages := list -}}
 {{- range $checks -}}
 {{- $message := include (printf "emer.validate.%s" .) $ | trim -}}
@@ -58,6 +58,12 @@ what is wrong and how to fix it; emer.validateValues fails the render with all o
 - services.{{ $name }}.autoscaling.minReplicas is 0 but activationLagThreshold is {{ $a.activationLagThreshold }}: KEDA wakes the service only when more than {{ $a.activationLagThreshold }} message(s) wait, so a single clip never runs. Set activationLagThreshold=0.
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.tracing" -}}
+{{- if and .Values.tracing.enabled (not .Values.tracing.otlpEndpoint) }}
+- tracing.enabled is true but tracing.otlpEndpoint is empty. Point it at an OpenTelemetry collector's OTLP/HTTP port, e.g. --set tracing.otlpEndpoint=http://otel-collector.observability.svc:4318.
 {{- end -}}
 {{- end -}}
 

@@ -21,6 +21,7 @@ from emer_common.media import MediaError
 from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.tracing import configure_tracing
 
 
 def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
@@ -61,6 +62,7 @@ def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Se
 
 async def serve(settings: AudioSettings, common: CommonConfig) -> None:
     set_log_service("audio")
+    configure_tracing("audio")
 
     async def setup(bus: Bus) -> Sequence[Runnable]:
         with model_load("audio", settings.asr_backend):

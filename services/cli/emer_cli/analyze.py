@@ -35,6 +35,7 @@ from emer_common.contracts import (
 from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
+from emer_common.tracing import configure_tracing, stage_span
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ async def _submit_and_track(
     console: Console,
     check: Callable[[], None] = lambda: None,
 ) -> tuple[JobStatus, list[ClipResult]]:
+    configure_tracing("cli")
     bus = await open_bus(bus_settings, "emer-cli")
     try:
         jobs = {job.clip_id: job for job in plan.jobs}
@@ -120,9 +122,11 @@ async def _submit_and_track(
             uploaded: dict[str, MediaRef] = {}
             jobs = {k: await _uploaded(bus, j, uploaded) for k, j in jobs.items()}
         for job in jobs.values():
-            await publish(
-                bus.js, bus.topology.job_subject(job.job_id, job.clip_id), job, f"job.{job.key}"
-            )
+            ids = {"emer.job_id": job.job_id, "emer.clip_id": job.clip_id}
+            with stage_span("cli.submit", attributes=ids):
+                await publish(
+                    bus.js, bus.topology.job_subject(job.job_id, job.clip_id), job, f"job.{job.key}"
+                )
         job_id = plan.jobs[0].job_id
         progress = JobProgress(job_id, set(jobs))
         tracker = JobTracker(bus, progress, tuple(r.source for r in plan.rejections))

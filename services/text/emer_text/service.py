@@ -23,6 +23,7 @@ from emer_common.logging_setup import set_log_service
 from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.tracing import configure_tracing
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
 from emer_text.waiting import TranscriptWaits
@@ -81,6 +82,7 @@ def build_workers(
 
 async def serve(settings: TextSettings, common: CommonConfig) -> None:
     set_log_service("text")
+    configure_tracing("text")
 
     async def setup(bus: Bus) -> Sequence[Runnable]:
         with model_load("text", "+".join(settings.backends)):

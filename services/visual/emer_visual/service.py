@@ -13,6 +13,7 @@ from emer_common.media import MediaError
 from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
+from emer_common.tracing import configure_tracing
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
 
@@ -36,6 +37,7 @@ def build_workers(bus: Bus, analyzer: VisualAnalyzer, common: CommonConfig) -> S
 
 async def serve(settings: VisualSettings, common: CommonConfig) -> None:
     set_log_service("visual")
+    configure_tracing("visual")
 
     async def setup(bus: Bus) -> Sequence[Runnable]:
         with model_load("visual", settings.backend):
