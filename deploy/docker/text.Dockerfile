@@ -4,17 +4,35 @@
 ARG BASE_IMAGE=emer-base:0.1.0
 FROM ${BASE_IMAGE}
 
+# Debian bookworm version; bump it when the base image's security updates move on.
+ARG LIBGOMP_VERSION=12.2.0-14+deb12u1
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-text" \
+      org.opencontainers.image.description="emer text clue service" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
+
 USER 0:0
-# LightGBM (used by nade) needs OpenMP.
+# LightGBM (nade) needs OpenMP.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libgomp1 \
+ && apt-get install -y --no-install-recommends "libgomp1=${LIBGOMP_VERSION}" \
  && rm -rf /var/lib/apt/lists/*
-# nade unpacks its models into its own package folder on first use; do it now, because the
-# root filesystem is read-only at run time.
-RUN pip install "/opt/emer/src[text]" \
- && python -c "import nade; nade.Nade()" \
+# nade unpacks its models into site-packages on first use: do it now, the root fs is read-only.
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+    install-deps.sh text \
+ && python -c "import nade; nade.Nade()"
+
+# The source last: a code change rebuilds only the layers below.
+WORKDIR /opt/emer/src
+COPY shared ./shared
+COPY services ./services
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_text.service"
 
 USER 10001:10001
+WORKDIR /tmp
 ENTRYPOINT ["emer"]
 CMD ["serve", "text"]

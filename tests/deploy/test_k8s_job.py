@@ -30,9 +30,9 @@ from emer_cli.k8s_job import (
     submit_job,
 )
 from emer_common.contracts import Modality
-from tests.deploy.chart_support import assert_restricted
+from tests.deploy.chart_support import CHART_DIR, assert_restricted
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
 NATS_URL = "nats://nats.nats.svc.cluster.local:4222"
 
@@ -293,3 +293,89 @@ def test_emer_cli_mounts_the_k8s_commands() -> None:
     result = CliRunner().invoke(app, ["k8s", "submit", "--help"])
     assert result.exit_code == 0, result.output
     assert "--pvc" in result.output
+
+
+def _chart_values() -> dict[str, Any]:
+    return dict(yaml.safe_load((CHART_DIR / "values.yaml").read_text()))
+
+
+def test_job_reads_the_charts_secrets_with_mutual_tls() -> None:
+    """The Secrets made for the chart (its default key names) serve the Job unchanged."""
+    auth = _chart_values()["bus"]["auth"]
+    tls = _chart_values()["bus"]["tls"]
+    creds = NatsCredentials(user_secret="emer-nats", tls_secret="emer-mtls", tls_client_cert=True)
+    job = job_manifest(build_analyze_job(spec(credentials=creds)))
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["EMER_NATS_USER"]["valueFrom"]["secretKeyRef"] == {
+        "name": "emer-nats",
+        "key": auth["userKey"],
+    }
+    assert env["EMER_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == auth["passwordKey"]
+    tls_dir = "/var/run/secrets/emer/nats-tls"
+    assert env["EMER_NATS_TLS_CA_FILE"]["value"] == f"{tls_dir}/{tls['caKey']}"
+    assert env["EMER_NATS_TLS_CERT_FILE"]["value"] == f"{tls_dir}/{tls['certKey']}"
+    assert env["EMER_NATS_TLS_KEY_FILE"]["value"] == f"{tls_dir}/{tls['keyKey']}"
+    token = NatsCredentials(token_secret="t")
+    token_env = job_manifest(build_analyze_job(spec(credentials=token)))["spec"]["template"][
+        "spec"
+    ]["containers"][0]["env"]
+    ref = next(e for e in token_env if e["name"] == "EMER_NATS_TOKEN")["valueFrom"]
+    assert ref["secretKeyRef"]["key"] == auth["tokenKey"]
+    nkey = NatsCredentials(nkey_secret="seed")
+    nkey_env = {
+        e["name"]: e.get("value")
+        for e in job_manifest(build_analyze_job(spec(credentials=nkey)))["spec"]["template"][
+            "spec"
+        ]["containers"][0]["env"]
+    }
+    assert nkey_env["EMER_NATS_NKEY_SEED_FILE"].endswith("/" + auth["nkeySeedKey"])
+    kubernetes_validate.validate(job, kubernetes_validate.utils.latest_version(), strict=True)
+
+
+def test_job_takes_pull_secrets_a_service_account_and_a_bounded_tmp() -> None:
+    job = job_manifest(
+        build_analyze_job(spec(image_pull_secrets=("regcred",), service_account="emer-batch"))
+    )
+    pod = job["spec"]["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "regcred"}]
+    assert pod["serviceAccountName"] == "emer-batch"
+    tmp = next(v for v in pod["volumes"] if v["name"] == "tmp")
+    assert tmp["emptyDir"]["sizeLimit"] == _chart_values()["tmpSizeLimit"]
+
+
+def test_cli_flags_for_mtls_pull_secrets_and_service_account() -> None:
+    result = CliRunner().invoke(
+        k8s_app,
+        [
+            "submit",
+            "/data/in",
+            "--pvc",
+            "media",
+            "--nats-url",
+            "tls://nats.nats.svc.cluster.local:4222",
+            "--name",
+            "dry",
+            "--dry-run",
+            "--nats-creds-secret",
+            "emer-nats-creds",
+            "--nats-tls-secret",
+            "emer-mtls",
+            "--nats-tls-client-cert",
+            "--image-pull-secret",
+            "regcred",
+            "--service-account",
+            "emer-batch",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    pod = yaml.safe_load(result.output)["spec"]["template"]["spec"]
+    env = {e["name"] for e in pod["containers"][0]["env"]}
+    assert {"EMER_NATS_CREDS_FILE", "EMER_NATS_TLS_CERT_FILE", "EMER_NATS_TLS_KEY_FILE"} <= env
+    assert pod["imagePullSecrets"] == [{"name": "regcred"}]
+    assert pod["serviceAccountName"] == "emer-batch"
+    lonely = CliRunner().invoke(
+        k8s_app,
+        ["submit", "/data/in", "--pvc", "m", "--nats-url", NATS_URL, "--nats-tls-client-cert"],
+    )
+    assert lonely.exit_code != 0 and "--nats-tls-secret" in lonely.output

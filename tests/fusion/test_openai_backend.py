@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prometheus_client import REGISTRY
 
 from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
 from emer_fusion.backends.openai_http import OpenAIChatBackend
@@ -118,3 +119,23 @@ def test_a_rejected_request_is_permanent_and_not_retried(stub: tuple[Stub, str])
         OpenAIChatBackend(url, "qwen", max_retries=3).generate(MESSAGES, GenerationOptions())
     assert error.value.permanent and error.value.code == "llm_request_rejected"
     assert len(state.requests) == 1
+
+
+def test_generation_is_counted_in_llm_metrics(stub: tuple[Stub, str]) -> None:
+    _, url = stub
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, {"backend": "openai", **labels}) or 0.0
+
+    before = (
+        sample("emer_llm_tokens_total", direction="prompt"),
+        sample("emer_llm_tokens_total", direction="completion"),
+        sample("emer_llm_request_duration_seconds_count"),
+    )
+    OpenAIChatBackend(url, "qwen", max_retries=0).generate(MESSAGES, GenerationOptions())
+    after = (
+        sample("emer_llm_tokens_total", direction="prompt"),
+        sample("emer_llm_tokens_total", direction="completion"),
+        sample("emer_llm_request_duration_seconds_count"),
+    )
+    assert [b - a for a, b in zip(before, after, strict=True)] == [11, 5, 1]

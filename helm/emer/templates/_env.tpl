@@ -25,6 +25,11 @@ EMER_WORKER_BATCH_SIZE: {{ $v.worker.batchSize | toString | quote }}
 EMER_WORKER_MAX_IN_FLIGHT: {{ $v.worker.maxInFlight | toString | quote }}
 EMER_WORKER_ACK_WAIT_S: {{ $v.worker.ackWaitSeconds | toString | quote }}
 EMER_WORKER_MAX_DELIVER: {{ $v.worker.maxDeliver | toString | quote }}
+EMER_LOG_FORMAT: {{ $v.logFormat | quote }}
+{{- if $v.tracing.enabled }}
+EMER_TRACING_ENABLED: "true"
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ $v.tracing.otlpEndpoint | quote }}
+{{- end }}
 {{- range $name, $value := $v.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
@@ -165,6 +170,9 @@ overrides, its own settings. Call with (dict "root" $ "name" "audio" "svc" $svc)
 {{- end -}}
 {{- if .root.Values.modelCache.defaultModels -}}
 {{- $env = merge $env (include "emer.defaultModelEnv" (dict "root" .root "name" .name) | fromJson) -}}
+{{- end -}}
+{{- if and (eq .name "fusion") (include "emer.scalesFromZero" .root) -}}
+{{- $env = merge $env (dict "EMER_FUSION_MODALITY_DEADLINE_S" (toString .root.Values.keda.scaleFromZeroDeadlineSeconds)) -}}
 {{- end -}}
 {{- range $name, $value := $env }}
 - name: {{ $name }}

@@ -126,6 +126,15 @@ image.tag or the appVersion, plus image.cudaTagSuffix for GPU services.
 {{- end -}}
 
 {{/*
+Pull policy of one image: image.pullPolicy when set; otherwise IfNotPresent for an image pinned
+by digest and Always for a tag, so a rebuild pushed under the same tag reaches new pods.
+Call with (dict "root" $ "image" $image).
+*/}}
+{{- define "emer.pullPolicy" -}}
+{{- .root.Values.image.pullPolicy | default (ternary "IfNotPresent" "Always" (not (empty .image.digest))) -}}
+{{- end -}}
+
+{{/*
 Container resources; GPU services get `<gpu.resourceName>: count` limits (extended resources
 need no request: it defaults to the limit). Call with (dict "root" $ "resources" $r "gpuCount" n)
 where gpuCount is 0 for CPU pods.
@@ -160,7 +169,16 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .spec.affinity }}
+{{- $affinity := deepCopy (.spec.affinity | default dict) -}}
+{{- if and $gpu .root.Values.gpu.preferredNodeLabels (not (hasKey $affinity "nodeAffinity")) -}}
+{{- $expressions := list -}}
+{{- range $key, $value := .root.Values.gpu.preferredNodeLabels -}}
+{{- $expressions = append $expressions (dict "key" $key "operator" "In" "values" (list (toString $value))) -}}
+{{- end -}}
+{{- $preferred := list (dict "weight" 50 "preference" (dict "matchExpressions" $expressions)) -}}
+{{- $_ := set $affinity "nodeAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" $preferred) -}}
+{{- end -}}
+{{- with $affinity }}
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
@@ -228,6 +246,21 @@ Returns a JSON list of {stream, consumer}.
 {{- get $targets .name | toJson -}}
 {{- end -}}
 
+{{/* "true" when KEDA may scale a clue service (visual, audio, text) down to zero replicas. */}}
+{{- define "emer.scalesFromZero" -}}
+{{- if .Values.keda.enabled -}}
+{{- range $name := list "visual" "audio" "text" -}}
+{{- $svc := get $.Values.services $name -}}
+{{- if and $svc.enabled $svc.autoscaling.enabled (eq (int $svc.autoscaling.minReplicas) 0) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* KEDA's account of the streams: "$G" unless NATS accounts (JWT) are configured. */}}
+{{- define "emer.kedaAccount" -}}
+{{- .Values.keda.account | default "$G" -}}
+{{- end -}}
+
 {{/* Name of the vLLM Service / Deployment. */}}
 {{- define "emer.vllmName" -}}
 {{- include "emer.componentName" (dict "root" . "component" "vllm") -}}
@@ -249,6 +282,29 @@ Returns a JSON list of {stream, consumer}.
     claimName: {{ include "emer.componentName" (dict "root" . "component" "models") }}
 {{- else }}
   emptyDir: {}
+{{- end }}
+{{- end -}}
+
+{{/*
+Init container that copies the CPU default models from the CLI image into the model cache
+(missing files only), for the services that read them. Call with (dict "root" $ "name" n).
+*/}}
+{{- define "emer.seedModelsInit" -}}
+{{- $v := .root.Values -}}
+{{- if and $v.modelCache.defaultModels $v.modelCache.seed.enabled (not $v.modelCache.readOnly) (include "emer.defaultModelEnv" . | fromJson) }}
+- name: seed-models
+  image: {{ include "emer.cliImage" .root }}
+  imagePullPolicy: {{ include "emer.pullPolicy" (dict "root" .root "image" $v.cliImage) }}
+  command: ["seed-models", "/opt/emer/models", {{ $v.modelCache.mountPath | quote }}]
+  resources:
+    {{- toYaml $v.modelCache.seed.resources | nindent 4 }}
+  securityContext:
+    {{- include "emer.containerSecurityContext" .root | nindent 4 }}
+  volumeMounts:
+    - name: tmp
+      mountPath: /tmp
+    - name: model-cache
+      mountPath: {{ $v.modelCache.mountPath }}
 {{- end }}
 {{- end -}}
 

@@ -4,7 +4,7 @@ what is wrong and how to fix it; emer.validateValues fails the render with all o
 */}}
 
 {{- define "emer.validateValues" -}}
-{{- $checks := list "bus" "services" "gpu" "autoscaling" "fusion" "vllm" "plainSecrets" "imageTags" "security" -}}
+{{- $checks := list "bus" "images" "services" "gpu" "autoscaling" "keda" "tracing" "modelCache" "fusion" "vllm" "plainSecrets" "imageTags" "security" -}}
 {{- $messages := list -}}
 {{- range $checks -}}
 {{- $message := include (printf "emer.validate.%s" .) $ | trim -}}
@@ -34,6 +34,43 @@ what is wrong and how to fix it; emer.validateValues fails the render with all o
 {{- end -}}
 {{- if and $bus.tls.enabled (hasPrefix "nats://" $bus.url) }}
 - bus.tls.enabled is true but bus.url starts with nats://. Use tls://host:4222 so the client insists on TLS.
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.images" -}}
+{{- if not .Values.image.registry }}
+- image.registry is empty, so every emer image would be pulled from Docker Hub, where none exists. Push the images (deploy/build-images.sh --registry REGISTRY --push) and set image.registry, e.g. --set image.registry=ghcr.io/acme/emer.
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.keda" -}}
+{{- $keda := .Values.keda -}}
+{{- if $keda.enabled -}}
+{{- if and $keda.checkApi (not (.Capabilities.APIVersions.Has "keda.sh/v1alpha1")) }}
+- keda.enabled is true but the cluster does not serve keda.sh/v1alpha1. Install KEDA first (helm install keda kedacore/keda -n keda --create-namespace; docs/deployment.md), or set keda.enabled=false for CPU HorizontalPodAutoscalers. Rendering offline with helm template? Pass --api-versions keda.sh/v1alpha1.
+{{- end -}}
+{{- if and (eq .Values.bus.auth.type "creds") (not (regexMatch "^A[A-Z2-7]{55}$" ($keda.account | default ""))) }}
+- bus.auth.type is "creds" (JWT accounts) but keda.account is {{ $keda.account | default "empty" | quote }}: KEDA would read the lag of account "$G", always 0, and never scale. Set keda.account to the public key of the account that owns the emer streams (nsc describe account <name> --json | jq -r .sub; it starts with A and has 56 characters).
+{{- end -}}
+{{- range $name, $svc := .Values.services -}}
+{{- $a := $svc.autoscaling -}}
+{{- if and $svc.enabled $a.enabled (eq (int $a.minReplicas) 0) (gt (int $a.activationLagThreshold) 0) }}
+- services.{{ $name }}.autoscaling.minReplicas is 0 but activationLagThreshold is {{ $a.activationLagThreshold }}: KEDA wakes the service only when more than {{ $a.activationLagThreshold }} message(s) wait, so a single clip never runs. Set activationLagThreshold=0.
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.tracing" -}}
+{{- if and .Values.tracing.enabled (not .Values.tracing.otlpEndpoint) }}
+- tracing.enabled is true but tracing.otlpEndpoint is empty. Point it at an OpenTelemetry collector's OTLP/HTTP port, e.g. --set tracing.otlpEndpoint=http://otel-collector.observability.svc:4318.
+{{- end -}}
+{{- end -}}
+
+{{- define "emer.validate.modelCache" -}}
+{{- $c := .Values.modelCache -}}
+{{- if and $c.defaultModels $c.readOnly (not (include "emer.modelCachePersistent" .)) }}
+- modelCache.defaultModels is true and modelCache.readOnly is true, but the cache is an empty per-pod volume: nothing can put the default models there and visual, audio and fusion would fail to start. Set modelCache.readOnly=false (the seed init container fills it) or use a filled PVC (modelCache.existingClaim).
 {{- end -}}
 {{- end -}}
 

@@ -15,10 +15,13 @@ from emer_common.bus.publish import publish
 from emer_common.clue_service import CluePublisher, analyze_media, media_failure
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
 from emer_common.findings import SpeechTranscript
+from emer_common.logging_setup import set_log_service
 from emer_common.media import MediaError
+from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
+from emer_common.tracing import configure_tracing
 
 
 def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
@@ -58,8 +61,12 @@ def build_workers(bus: Bus, analyzer: AudioAnalyzer, common: CommonConfig) -> Se
 
 
 async def serve(settings: AudioSettings, common: CommonConfig) -> None:
+    set_log_service("audio")
+    configure_tracing("audio")
+
     async def setup(bus: Bus) -> Sequence[Runnable]:
-        analyzer = AudioAnalyzer.from_settings(settings)
+        with model_load("audio", settings.asr_backend):
+            analyzer = AudioAnalyzer.from_settings(settings)
         return build_workers(bus, analyzer, common)
 
     await run_service("audio", common.bus, setup, settings)

@@ -41,6 +41,7 @@ from emer_common.contracts import (
 from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
+from emer_common.tracing import configure_tracing, stage_span
 
 INTERRUPT_STOP_S = 5.0  # a service still busy after this is killed: exit within 10 s
 
@@ -219,6 +220,7 @@ async def _submit_and_track(
     processes: ServiceProcesses | None = None,
 ) -> tuple[JobStatus, list[ClipResult]]:
     check = check or interrupt.check
+    configure_tracing("cli")
     bus = await open_bus(bus_settings, "emer-cli")
     job_id = plan.jobs[0].job_id
     jobs = {job.clip_id: job for job in todo}
@@ -233,10 +235,12 @@ async def _submit_and_track(
                 for job in jobs.values():
                     interrupt.check()  # stop publishing at once
                     subject = bus.topology.job_subject(job.job_id, job.clip_id)
-                    await patiently(
-                        partial(publish, bus.js, subject, job, f"job.{job.key}"),
-                        f"submitting {job.key}",
-                    )
+                    ids = {"emer.job_id": job.job_id, "emer.clip_id": job.clip_id}
+                    with stage_span("cli.submit", attributes=ids):
+                        await patiently(
+                            partial(publish, bus.js, subject, job, f"job.{job.key}"),
+                            f"submitting {job.key}",
+                        )
                 timeout = options.timeout_s or 120.0 + options.per_clip_timeout_s * len(jobs)
 
                 def on_result(result: ClipResult) -> None:

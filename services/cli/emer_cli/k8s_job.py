@@ -55,7 +55,15 @@ class K8sJobSettings(BaseSettings):
     mount_path: str = "/data"
     nats_url: str | None = Field(default=None, validation_alias="EMER_NATS_URL")
     subject_prefix: str = Field(default="emer", validation_alias="EMER_SUBJECT_PREFIX")
-    service_account: str | None = None
+    service_account: str | None = Field(
+        default=None, description="ServiceAccount of the Job's pod (default: the namespace's)."
+    )
+    image_pull_secrets: tuple[str, ...] = Field(
+        default=(), description="Secrets with registry credentials (JSON list)."
+    )
+    tmp_size_limit: str = Field(
+        default="2Gi", description="Size limit of the writable /tmp (the root fs is read-only)."
+    )
     backoff_limit: int = Field(default=2, ge=0)
     ttl_after_finished_s: int = Field(default=DAY_S, ge=0)
     cpu: str = "500m"
@@ -64,15 +72,43 @@ class K8sJobSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class NatsCredentials:
-    """Where the Job finds its NATS credentials: only ever in existing Secrets."""
+    """Where the Job finds its NATS credentials: only ever in existing Secrets.
+
+    Key names are the chart's defaults (``bus.auth.*Key``, ``bus.tls.*Key``), so the Secrets
+    made for the chart serve the Job unchanged.
+    """
 
     creds_secret: str | None = None
     """Secret with a ``nats.creds`` key (JWT + nkey), mounted as a file."""
     env_secret: str | None = None
     """Secret whose keys are env names, e.g. EMER_NATS_USER / EMER_NATS_PASSWORD."""
     tls_secret: str | None = None
-    """Secret with ``ca.crt`` (and optionally ``tls.crt`` / ``tls.key``)."""
+    """Secret with ``ca.crt`` (and, for mutual TLS, ``tls.crt`` / ``tls.key``)."""
     creds_key: str = "nats.creds"
+    user_secret: str | None = None
+    """Secret with ``username`` and ``password`` keys (the chart's userPassword auth)."""
+    token_secret: str | None = None
+    """Secret with a ``token`` key (the chart's token auth)."""
+    nkey_secret: str | None = None
+    """Secret with an ``nkey.seed`` key, mounted as a file (the chart's nkey auth)."""
+    tls_client_cert: bool = False
+    """Present the Secret's ``tls.crt`` / ``tls.key`` to the server (mutual TLS)."""
+    user_key: str = "username"
+    password_key: str = "password"
+    token_key: str = "token"
+    nkey_seed_key: str = "nkey.seed"
+    ca_key: str = "ca.crt"
+    cert_key: str = "tls.crt"
+    key_key: str = "tls.key"
+
+    def __post_init__(self) -> None:
+        chosen = [s for s in (self.creds_secret, self.nkey_secret) if s]
+        if len(chosen) > 1:
+            raise ValueError("give one of --nats-creds-secret and --nats-nkey-secret, not both")
+        if self.tls_client_cert and not self.tls_secret:
+            raise ValueError(
+                "--nats-tls-client-cert needs --nats-tls-secret (ca.crt, tls.crt, tls.key)"
+            )
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,8 @@ class AnalyzeJobSpec:
     timeout_s: float | None = None
     credentials: NatsCredentials = field(default_factory=NatsCredentials)
     service_account: str | None = None
+    image_pull_secrets: tuple[str, ...] = ()
+    tmp_size_limit: str = "2Gi"
     backoff_limit: int = 2
     ttl_after_finished_s: int = DAY_S
     cpu: str = "500m"
@@ -140,7 +178,7 @@ def analyze_command(spec: AnalyzeJobSpec) -> list[str]:
 
 
 def _env(spec: AnalyzeJobSpec) -> list[Any]:
-    from kubernetes.client import V1EnvVar
+    from kubernetes.client import V1EnvVar, V1EnvVarSource, V1SecretKeySelector
 
     values = {
         "EMER_SUBJECT_PREFIX": spec.subject_prefix,
@@ -150,9 +188,24 @@ def _env(spec: AnalyzeJobSpec) -> list[Any]:
     creds = spec.credentials
     if creds.creds_secret:
         values["EMER_NATS_CREDS_FILE"] = f"{NATS_AUTH_DIR}/{creds.creds_key}"
+    if creds.nkey_secret:
+        values["EMER_NATS_NKEY_SEED_FILE"] = f"{NATS_AUTH_DIR}/{creds.nkey_seed_key}"
     if creds.tls_secret:
-        values["EMER_NATS_TLS_CA_FILE"] = f"{NATS_TLS_DIR}/ca.crt"
-    return [V1EnvVar(name=name, value=value) for name, value in values.items()]
+        values["EMER_NATS_TLS_CA_FILE"] = f"{NATS_TLS_DIR}/{creds.ca_key}"
+        if creds.tls_client_cert:
+            values["EMER_NATS_TLS_CERT_FILE"] = f"{NATS_TLS_DIR}/{creds.cert_key}"
+            values["EMER_NATS_TLS_KEY_FILE"] = f"{NATS_TLS_DIR}/{creds.key_key}"
+    env = [V1EnvVar(name=name, value=value) for name, value in values.items()]
+    secret_keys: list[tuple[str, str | None, str]] = [
+        ("EMER_NATS_USER", creds.user_secret, creds.user_key),
+        ("EMER_NATS_PASSWORD", creds.user_secret, creds.password_key),
+        ("EMER_NATS_TOKEN", creds.token_secret, creds.token_key),
+    ]
+    for name, secret, key in secret_keys:
+        if secret:
+            ref = V1SecretKeySelector(name=secret, key=key)
+            env.append(V1EnvVar(name=name, value_from=V1EnvVarSource(secret_key_ref=ref)))
+    return env
 
 
 def _volumes(spec: AnalyzeJobSpec) -> tuple[list[Any], list[Any]]:
@@ -169,15 +222,16 @@ def _volumes(spec: AnalyzeJobSpec) -> tuple[list[Any], list[Any]]:
             name="data",
             persistent_volume_claim=V1PersistentVolumeClaimVolumeSource(claim_name=spec.pvc),
         ),
-        V1Volume(name="tmp", empty_dir=V1EmptyDirVolumeSource()),
+        V1Volume(name="tmp", empty_dir=V1EmptyDirVolumeSource(size_limit=spec.tmp_size_limit)),
     ]
     mounts = [
         V1VolumeMount(name="data", mount_path=spec.mount_path),
         V1VolumeMount(name="tmp", mount_path="/tmp"),
     ]
+    creds = spec.credentials
     secret_mounts = {
-        "nats-auth": (spec.credentials.creds_secret, NATS_AUTH_DIR),
-        "nats-tls": (spec.credentials.tls_secret, NATS_TLS_DIR),
+        "nats-auth": (creds.creds_secret or creds.nkey_secret, NATS_AUTH_DIR),
+        "nats-tls": (creds.tls_secret, NATS_TLS_DIR),
     }
     for name, (secret, path) in secret_mounts.items():
         if secret:
@@ -195,6 +249,7 @@ def build_analyze_job(spec: AnalyzeJobSpec) -> V1Job:
         V1EnvFromSource,
         V1Job,
         V1JobSpec,
+        V1LocalObjectReference,
         V1ObjectMeta,
         V1PodSecurityContext,
         V1PodSpec,
@@ -244,6 +299,8 @@ def build_analyze_job(spec: AnalyzeJobSpec) -> V1Job:
         volumes=volumes,
         service_account_name=spec.service_account,
         automount_service_account_token=False,
+        image_pull_secrets=[V1LocalObjectReference(name=n) for n in spec.image_pull_secrets]
+        or None,
         security_context=V1PodSecurityContext(
             run_as_non_root=True,
             run_as_user=NON_ROOT_UID,
@@ -336,7 +393,27 @@ def submit_command(
     nats_env_secret: Annotated[
         str | None, typer.Option(help="Secret of EMER_NATS_* env vars (user/password, token).")
     ] = None,
-    nats_tls_secret: Annotated[str | None, typer.Option(help="Secret with ca.crt.")] = None,
+    nats_user_secret: Annotated[
+        str | None, typer.Option(help="Secret with username and password keys (as the chart's).")
+    ] = None,
+    nats_token_secret: Annotated[
+        str | None, typer.Option(help="Secret with a token key (as the chart's).")
+    ] = None,
+    nats_nkey_secret: Annotated[
+        str | None, typer.Option(help="Secret with an nkey.seed key (as the chart's).")
+    ] = None,
+    nats_tls_secret: Annotated[
+        str | None, typer.Option(help="Secret with ca.crt (and tls.crt, tls.key).")
+    ] = None,
+    nats_tls_client_cert: Annotated[
+        bool, typer.Option(help="Present tls.crt/tls.key from the TLS Secret (mutual TLS).")
+    ] = False,
+    service_account: Annotated[
+        str | None, typer.Option(help="ServiceAccount of the Job's pod.")
+    ] = None,
+    image_pull_secret: Annotated[
+        list[str] | None, typer.Option(help="Secret with registry credentials (repeatable).")
+    ] = None,
     kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file.")] = None,
     context: Annotated[str | None, typer.Option(help="kubeconfig context.")] = None,
     dry_run: Annotated[
@@ -369,8 +446,18 @@ def submit_command(
             modalities=tuple(modality or ()),
             upload=upload,
             timeout_s=timeout_s,
-            credentials=NatsCredentials(nats_creds_secret, nats_env_secret, nats_tls_secret),
-            service_account=settings.service_account,
+            credentials=NatsCredentials(
+                creds_secret=nats_creds_secret,
+                env_secret=nats_env_secret,
+                tls_secret=nats_tls_secret,
+                user_secret=nats_user_secret,
+                token_secret=nats_token_secret,
+                nkey_secret=nats_nkey_secret,
+                tls_client_cert=nats_tls_client_cert,
+            ),
+            service_account=service_account or settings.service_account,
+            image_pull_secrets=tuple(image_pull_secret or settings.image_pull_secrets),
+            tmp_size_limit=settings.tmp_size_limit,
             backoff_limit=settings.backoff_limit,
             ttl_after_finished_s=settings.ttl_after_finished_s,
             cpu=settings.cpu,

@@ -28,9 +28,12 @@ from emer_common.contracts import (
     clip_result,
     failed_result,
 )
+from emer_common.logging_setup import set_log_service
+from emer_common.metrics import model_load, observe_fusion_join
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer, services_of
+from emer_common.tracing import configure_tracing, stage_span
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.backends.base import LLMBackend
 from emer_fusion.backends.registry import create_backend
@@ -158,8 +161,13 @@ class FusionJoin:
             if remaining > 0:
                 names = ", ".join(m.value for m in missing)
                 return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")
+        observe_fusion_join(
+            time.time() - await self._first_seen(base), tuple(m.value for m in missing)
+        )
         start = time.perf_counter()
-        output = await asyncio.to_thread(self.fuser.fuse, clues, missing)
+        ids = {"emer.job_id": report.job_id, "emer.clip_id": report.clip_id}
+        with stage_span("fusion.llm", attributes=ids):
+            output = await asyncio.to_thread(self.fuser.fuse, clues, missing)
         result = build_result(report, clues, missing, output).model_copy(
             update={"fusion_elapsed_s": round(time.perf_counter() - start, 4)}
         )
@@ -199,8 +207,12 @@ def build_workers(
 
 
 async def serve(settings: FusionSettings, common: CommonConfig) -> None:
+    set_log_service("fusion")
+    configure_tracing("fusion")
+
     async def setup(bus: Bus) -> Sequence[Runnable]:
-        fuser = await asyncio.to_thread(build_fuser, settings)
+        with model_load("fusion", settings.backend):
+            fuser = await asyncio.to_thread(build_fuser, settings)
         kv = await bus.js.key_value(bus.topology.fusion_bucket)
         return build_workers(bus, kv, fuser, settings, common)
 

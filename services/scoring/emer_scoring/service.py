@@ -16,9 +16,11 @@ from emer_common.bus.errors import Retry
 from emer_common.bus.publish import publish
 from emer_common.contracts import ClipResult, Score
 from emer_common.errors import TransientError
+from emer_common.logging_setup import set_log_service
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
+from emer_common.tracing import configure_tracing
 from emer_scoring.scorer import JobAggregate, ResultScorer
 from emer_scoring.settings import ScoringSettings
 
@@ -69,6 +71,9 @@ def build_workers(
 
 
 async def serve(settings: ScoringSettings, common: CommonConfig) -> None:
+    set_log_service("scoring")
+    configure_tracing("scoring")
+
     async def setup(bus: Bus) -> Sequence[Runnable]:
         scorer = await asyncio.to_thread(ResultScorer.from_settings, settings)
         kv = await bus.js.key_value(bus.topology.scores_bucket)

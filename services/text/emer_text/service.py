@@ -18,9 +18,12 @@ from emer_common.bus.progress import ConsumerProgress
 from emer_common.clue_service import CluePublisher
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
 from emer_common.findings import ModalityFindings
+from emer_common.logging_setup import set_log_service
+from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
+from emer_common.tracing import configure_tracing
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
 from emer_text.waiting import TranscriptWaits
@@ -78,8 +81,12 @@ def build_workers(
 
 
 async def serve(settings: TextSettings, common: CommonConfig) -> None:
+    set_log_service("text")
+    configure_tracing("text")
+
     async def setup(bus: Bus) -> Sequence[Runnable]:
-        analyzer = TextAnalyzer.from_settings(settings)
+        with model_load("text", "+".join(settings.backends)):
+            analyzer = TextAnalyzer.from_settings(settings)
         kv = await bus.js.key_value(bus.topology.text_bucket)
         return build_workers(bus, kv, analyzer, settings, common)
 

@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from emer_common.bus.errors import Retry
 from emer_common.clue_service import CluePublisher, analyze_media, media_failure
 from emer_common.contracts import ClipJob, Modality
+from emer_common.logging_setup import set_log_service
 from emer_common.media import MediaError
+from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
+from emer_common.tracing import configure_tracing
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
 
@@ -33,8 +36,12 @@ def build_workers(bus: Bus, analyzer: VisualAnalyzer, common: CommonConfig) -> S
 
 
 async def serve(settings: VisualSettings, common: CommonConfig) -> None:
+    set_log_service("visual")
+    configure_tracing("visual")
+
     async def setup(bus: Bus) -> Sequence[Runnable]:
-        analyzer = VisualAnalyzer.from_settings(settings)  # loaded once, before "ready"
+        with model_load("visual", settings.backend):
+            analyzer = VisualAnalyzer.from_settings(settings)  # loaded once, before "ready"
         return build_workers(bus, analyzer, common)
 
     await run_service("visual", common.bus, setup, settings)

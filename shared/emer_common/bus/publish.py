@@ -10,6 +10,7 @@ from nats.js.kv import KeyValue
 
 from emer_common.contracts import Contract, decode, encode
 from emer_common.errors import PermanentError
+from emer_common.tracing import inject_headers
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 MSG_ID_HEADER = "Nats-Msg-Id"
@@ -26,7 +27,8 @@ async def publish(js: JetStreamContext, subject: str, message: Contract, msg_id:
             f"{message.__class__.__name__} for {subject} is {len(payload)} bytes; NATS caps "
             f"messages at {MAX_MESSAGE_BYTES}. Reduce evidence detail (e.g. fewer frames).",
         )
-    await js.publish(subject, payload, headers={MSG_ID_HEADER: msg_id})
+    headers = inject_headers({MSG_ID_HEADER: msg_id})
+    await js.publish(subject, payload, headers=dict(headers))
 
 
 async def kv_put(kv: KeyValue, key: str, message: Contract) -> int:

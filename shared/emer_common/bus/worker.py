@@ -30,12 +30,14 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import ValidationError
 
+from emer_common import metrics, tracing
 from emer_common.bus.errors import Retry
 from emer_common.bus.outage import BUS_TROUBLE, BUS_UNAVAILABLE, RECREATE_EVERY, BusOutage
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import ConsumerSpec, Topology, ensure_consumer
 from emer_common.contracts import Contract, DeadLetter, ErrorInfo, decode
 from emer_common.errors import EmerError, TransientError
+from emer_common.logging_setup import clip_log_context
 from emer_common.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -148,10 +150,20 @@ class PullWorker(Generic[M]):
             await self._dead_letter(msg, message, lost, deliveries)
             return
 
-        if deliveries > 1 and not self.spec.unlimited_deliveries:
-            # fusion's redeliveries are its own re-checks; elsewhere an earlier attempt died
-            # or failed, which operators (and the chaos harness) count
-            log.info("%s: %s redelivered (delivery %d)", self.service, msg.subject, deliveries)
+        job_id, clip_id = getattr(message, "job_id", None), getattr(message, "clip_id", None)
+        ids = {k: v for k, v in (("emer.job_id", job_id), ("emer.clip_id", clip_id)) if v}
+        with (
+            metrics.in_flight(self.service),
+            clip_log_context(job_id, clip_id, service=self.service),
+            tracing.stage_span(f"{self.service}.handle", msg.headers or {}, ids),
+        ):
+            if deliveries > 1 and not self.spec.unlimited_deliveries:
+                # fusion's redeliveries are its own re-checks; elsewhere an earlier attempt
+                # died or failed, which operators (and the chaos harness) count
+                log.info("%s: %s redelivered (delivery %d)", self.service, msg.subject, deliveries)
+            await self._handle(msg, message, deliveries)
+
+    async def _handle(self, msg: Msg, message: M, deliveries: int) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
             outcome = await self.handler(message)
@@ -159,7 +171,10 @@ class PullWorker(Generic[M]):
             unavailable = TransientError(
                 f"the bus did not answer ({error})", code="bus_unavailable"
             )
-            await self._transient_failure(msg, message, unavailable, deliveries)
+            # fusion's deliveries also count its re-checks and the server sets it no cap:
+            # a bus outage must not use up its attempts
+            exhaustible = not self.spec.unlimited_deliveries
+            await self._transient_failure(msg, message, unavailable, deliveries, exhaustible)
             return
         except EmerError as error:
             if not error.permanent:
@@ -175,15 +190,18 @@ class PullWorker(Generic[M]):
             heartbeat.cancel()
         if isinstance(outcome, Retry):
             self.stats.retried += 1
+            metrics.observe_message(self.service, "retried")
             await msg.nak(delay=outcome.delay_s)
         else:
             self.stats.acked += 1
+            metrics.observe_message(self.service, "ok")
             await msg.ack()
 
     async def _transient_failure(
         self, msg: Msg, message: M, error: Exception, deliveries: int, exhaustible: bool = True
     ) -> None:
         self.stats.failed += 1
+        metrics.observe_message(self.service, "failed")
         known = isinstance(error, EmerError)
         kind = "transient" if known else "unexpected"
         if exhaustible and deliveries >= self.settings.max_deliver:
@@ -238,6 +256,7 @@ class PullWorker(Generic[M]):
             except Exception:
                 log.exception("%s: dead-letter hook failed", self.service)
         self.stats.dead_lettered += 1
+        metrics.observe_message(self.service, "dead_lettered")
         await msg.term()
 
     async def _heartbeat(self, msg: Msg) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from emer_common.contracts import ModelInfo
+from emer_common.metrics import observe_llm_request
 from emer_fusion.backends.base import (
     BackendError,
     ChatMessage,
@@ -139,12 +140,19 @@ class TransformersBackend:
         text = str(self.tokenizer.decode(new_tokens, skip_special_tokens=True))
         for stop in options.stop:
             text = text.split(stop, 1)[0]
-        return Generation(
+        generation = Generation(
             text=text.strip(),
             prompt_tokens=len(ids),
             completion_tokens=len(new_tokens),
             elapsed_s=time.perf_counter() - start,
         )
+        observe_llm_request(
+            "transformers",
+            generation.elapsed_s,
+            generation.prompt_tokens,
+            generation.completion_tokens,
+        )
+        return generation
 
     def score_candidates(
         self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
@@ -168,6 +176,7 @@ class TransformersBackend:
         pad = self.tokenizer.pad_token_id
         rows = [c + [pad] * (width - len(c)) for c in continuations]
         mask = [[1] * (len(prompt) + len(c)) + [0] * (width - len(c)) for c in continuations]
+        start = time.perf_counter()
         with self._lock, torch.inference_mode():
             # only the last position's logits are needed: the full [prompt x vocab] matrix
             # would cost ~80 MB per call for nothing
@@ -192,4 +201,10 @@ class TransformersBackend:
             for offset in range(1, len(cont)):
                 total += float(rest[row, offset - 1, cont[offset]])
             scores.append(total / len(cont))
+        # scoring reads the prompt once and each candidate's tokens; it writes none
+        observe_llm_request(
+            "transformers",
+            time.perf_counter() - start,
+            prompt_tokens=len(prompt) + sum(len(c) for c in continuations),
+        )
         return scores

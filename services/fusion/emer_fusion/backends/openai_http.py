@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from emer_common.contracts import ModelInfo
+from emer_common.metrics import observe_llm_request
 from emer_fusion.backends.base import BackendError, ChatMessage, Generation, GenerationOptions
 from emer_fusion.settings import FusionSettings
 
@@ -82,12 +83,19 @@ class OpenAIChatBackend:
                 f"the LLM server's reply is not a chat completion: {str(reply)[:300]}",
                 code="llm_reply_malformed",
             ) from error
-        return Generation(
+        generation = Generation(
             text=text.strip(),
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             elapsed_s=time.perf_counter() - start,
         )
+        observe_llm_request(
+            "openai",
+            generation.elapsed_s,
+            generation.prompt_tokens,
+            generation.completion_tokens,
+        )
+        return generation
 
     def score_candidates(
         self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
