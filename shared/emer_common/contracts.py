@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -139,6 +139,22 @@ class Evidence(Contract):
     end_s: float | None = None
     confidence: float | None = None
     norm: str | None = Field(default=None, description="What the value is compared with.")
+
+    if TYPE_CHECKING:
+        # What type checkers see: the v1 ``value=`` keyword is accepted by ``_typed_value``.
+        def __init__(
+            self,
+            *,
+            name: str,
+            value: float | str | None = None,
+            number: float | None = None,
+            text: str | None = None,
+            unit: str = "",
+            start_s: float | None = None,
+            end_s: float | None = None,
+            confidence: float | None = None,
+            norm: str | None = None,
+        ) -> None: ...
 
     @model_validator(mode="before")
     @classmethod
