@@ -124,6 +124,10 @@ def upgrade_from(data: Any, old: str, new: str) -> Any:
     return data
 
 
+WORD_EVIDENCE = "word"
+"""Evidence name of one transcript word (text, source times, ASR probability as confidence)."""
+
+
 class Evidence(Contract):
     """One measured fact behind a clue phrase: a ``number`` (in ``unit``) or a ``text``.
 

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from emer_audio import norms
 from emer_audio.backends.base import Recognition, SpeechSegment
 from emer_audio.prosody import ProsodyFeatures
-from emer_common.contracts import Evidence, Word
+from emer_common.contracts import WORD_EVIDENCE, Evidence, Word
 
 MAX_LISTED = 8  # phrase ends / pauses listed individually
-WORD_EVIDENCE = "word"
 
 
 def _r(value: float, digits: int = 2) -> float:

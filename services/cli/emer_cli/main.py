@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from emer_cli.export import export_command
 from emer_common.contracts import CLIP_ID_PATTERN, Modality
 from emer_common.logging_setup import configure_logging
 from emer_common.settings import BusSettings
@@ -20,6 +21,7 @@ app = typer.Typer(no_args_is_help=True, help="Explainable multimodal emotion rec
 bus_app = typer.Typer(no_args_is_help=True, help="Inspect and prepare the NATS bus.")
 app.add_typer(bus_app, name="bus")
 console = Console()
+app.command("export")(export_command)
 
 SERVICE_MODULES = {
     "visual": ("emer_visual.service", "emer_visual.settings", "VisualSettings"),
