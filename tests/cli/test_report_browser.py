@@ -14,7 +14,7 @@ import pytest
 
 from emer_cli.report import write_outputs
 from emer_common.contracts import ClipResult, JobState, JobStatus
-from tests.cli.synthetic import make_result, make_results
+from tests.cli.synthetic import WORDS, make_result, make_results
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -142,7 +142,10 @@ def test_headers_sort_both_ways(page: Any, report: tuple[Path, list[ClipResult]]
 def test_clip_details_show_labels_clues_timeline_and_a_play_link(page: Any) -> None:
     page.click("tr[data-id=clip_00001] td.id button")
     detail = page.locator("tr.detail")
-    assert detail.locator("svg.timeline rect").count() > 10
+    lanes = detail.locator(".tl .ln").all_inner_texts()
+    assert "audio · words" in lanes and "visual · expression_segment" in lanes
+    timed_per_modality = 3  # synthetic: segment, facial action, loudness
+    assert detail.locator(".tl .track i").count() == 3 * timed_per_modality + len(WORDS)
     link = detail.locator("a").first
     assert link.get_attribute("href") == "../media/talk.mp4#t=8,16"
     text = detail.inner_text()
