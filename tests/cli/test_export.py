@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,12 @@ def test_unusable_inputs_are_explained(tmp_path: Path) -> None:
     assert "line 2: not an emer result" in result.output
     result = runner.invoke(app, ["export", str(tmp_path), "--to", "xlsx"])
     assert result.exit_code == 2
+
+
+def test_parquet_without_pyarrow_says_what_to_install(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    result = runner.invoke(app, ["export", str(out_dir), "--to", "parquet"])
+    assert result.exit_code == 2
+    assert "pip install 'emer[export]'" in result.output
