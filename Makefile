@@ -14,10 +14,11 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
-system-deps: ## Install Debian packages the tests and sample script use (espeak-ng, alsa-utils)
-	@if ! command -v espeak-ng >/dev/null || [ ! -f /usr/share/sounds/alsa/Front_Center.wav ]; then \
+system-deps: ## Install Debian packages the tests and sample script use (espeak-ng, alsa-utils, chromium)
+	@if ! command -v espeak-ng >/dev/null || [ ! -f /usr/share/sounds/alsa/Front_Center.wav ] \
+		|| [ ! -x /usr/bin/chromium ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq espeak-ng alsa-utils; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq espeak-ng alsa-utils chromium; \
 	fi
 
 install: $(STAMP) ## Create .venv and install emer with every service and dev tools

@@ -1,8 +1,13 @@
-"""Versioned message contracts (v1) exchanged between emer's services.
+"""Versioned message contracts exchanged between emer's services.
 
 Each message is a frozen pydantic model whose ``type`` literal names the contract and its
-version (``emer.clue.v1``). Readers ignore unknown fields so that producers may add fields
-without breaking older consumers; a breaking change is a new ``v2`` type.
+version (``emer.clue.v2``). Readers ignore unknown fields so that producers may add fields
+without breaking older consumers; a breaking change is a new version, and its model still
+reads the previous one (``upgrade_from``).
+
+v2 of clue reports and results (``emer.clue.v2``, ``emer.result.v2``) stores each evidence
+value typed, as ``number`` or ``text`` (v1 had one ``value`` that was either, which no
+columnar format can hold), and results no longer repeat the clip job inside each clue report.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CLIP_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 """Ids become NATS subject tokens and KV keys, so they are restricted to safe characters."""
@@ -112,16 +117,72 @@ class ClueStatus(StrEnum):
     ERROR = "error"
 
 
+def upgrade_from(data: Any, old: str, new: str) -> Any:
+    """Restamp a previous version's ``type`` once its fields have been read into the new one."""
+    if isinstance(data, dict) and data.get("type") == old:
+        return {**data, "type": new}
+    return data
+
+
+WORD_EVIDENCE = "word"
+"""Evidence name of one transcript word (text, source times, ASR probability as confidence)."""
+
+
 class Evidence(Contract):
-    """One measured fact behind a clue phrase."""
+    """One measured fact behind a clue phrase: a ``number`` (in ``unit``) or a ``text``.
+
+    Producers may still pass ``value=`` (a number or a text), as v1 stored it; it is sorted
+    into the typed field, and the ``value`` property gives it back.
+    """
 
     name: str
-    value: float | str
+    number: float | None = None
+    text: str | None = None
     unit: str = ""
     start_s: float | None = None
     end_s: float | None = None
     confidence: float | None = None
     norm: str | None = Field(default=None, description="What the value is compared with.")
+
+    if TYPE_CHECKING:
+        # What type checkers see: the v1 ``value=`` keyword is accepted by ``_typed_value``.
+        def __init__(
+            self,
+            *,
+            name: str,
+            value: float | str | None = None,
+            number: float | None = None,
+            text: str | None = None,
+            unit: str = "",
+            start_s: float | None = None,
+            end_s: float | None = None,
+            confidence: float | None = None,
+            norm: str | None = None,
+        ) -> None: ...
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_value(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "value" not in data:
+            return data
+        fields = dict(data)
+        value = fields.pop("value")
+        if isinstance(value, str):
+            fields.setdefault("text", value)
+        elif value is not None:
+            fields.setdefault("number", value)
+        return fields
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Evidence:
+        if (self.number is None) == (self.text is None):
+            raise ValueError("evidence needs exactly one of 'number' and 'text'")
+        return self
+
+    @property
+    def value(self) -> float | str:
+        """The number, or the text of a text fact."""
+        return self.number if self.number is not None else (self.text or "")
 
 
 class Word(Contract):
@@ -146,13 +207,14 @@ class Transcript(Contract):
 class ClueReport(Contract):
     """What one modality saw in one clip. Always published, also when nothing was found."""
 
-    type: Literal["emer.clue.v1"] = "emer.clue.v1"
+    type: Literal["emer.clue.v2"] = "emer.clue.v2"
     job_id: Id
     clip_id: Id
     modality: Modality
     status: ClueStatus
     job: ClipJob | None = Field(
-        default=None, description="The job this answers, so fusion needs no other lookup."
+        default=None,
+        description="The job this answers, so fusion needs no other lookup; not kept in results.",
     )
     description: str = ""
     cues: tuple[str, ...] = Field(
@@ -167,6 +229,11 @@ class ClueReport(Contract):
     models: tuple[ModelInfo, ...] = ()
     elapsed_s: float | None = None
     created_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_v1(cls, data: Any) -> Any:
+        return upgrade_from(data, "emer.clue.v1", "emer.clue.v2")
 
 
 class EmotionLabel(Contract):
@@ -183,7 +250,7 @@ class EmotionLabel(Contract):
 class ClipResult(Contract):
     """The fused, explained result for one clip (one line of results.jsonl)."""
 
-    type: Literal["emer.result.v1"] = "emer.result.v1"
+    type: Literal["emer.result.v2"] = "emer.result.v2"
     job_id: Id
     clip_id: Id
     source: str
@@ -200,6 +267,21 @@ class ClipResult(Contract):
     prompt_version: str | None = None
     fusion_elapsed_s: float | None = None
     created_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_v1(cls, data: Any) -> Any:
+        return upgrade_from(data, "emer.result.v1", "emer.result.v2")
+
+    @field_validator("clues")
+    @classmethod
+    def _clues_without_job(cls, clues: dict[Modality, ClueReport]) -> dict[Modality, ClueReport]:
+        # The result already names the clip, its source and span: a copy of the job in every
+        # clue report tripled each record's size.
+        return {
+            modality: report.model_copy(update={"job": None}) if report.job else report
+            for modality, report in clues.items()
+        }
 
 
 def clip_result(job: ClipJob, **fields: Any) -> ClipResult:

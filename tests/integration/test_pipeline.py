@@ -84,7 +84,7 @@ def test_outputs_are_written(batch) -> None:  # type: ignore[no-untyped-def]
     records = [json.loads(line) for line in lines]
     assert len(records) == 5
     assert all(
-        r["type"] == "emer.result.v1" and "explanation" in r and "labels" in r for r in records
+        r["type"] == "emer.result.v2" and "explanation" in r and "labels" in r for r in records
     )
     job = json.loads((out / "job.json").read_text())
     assert job["status"]["state"] == "done" and len(job["rejected"]) == 3

@@ -26,7 +26,12 @@ from emer_audio.backends.base import (
 from emer_audio.backends.registry import ASR_BACKENDS, EMOTION_BACKENDS, VAD_BACKENDS
 from emer_audio.decode import AudioWindow, decode_audio_window
 from emer_audio.describe import rate_ratio, read_prosody
-from emer_audio.evidence import model_evidence, prosody_evidence, recognition_evidence
+from emer_audio.evidence import (
+    model_evidence,
+    prosody_evidence,
+    recognition_evidence,
+    word_evidence,
+)
 from emer_audio.hints import (
     arousal,
     arousal_sentence,
@@ -135,7 +140,12 @@ class AudioAnalyzer:
             )
             return dataclasses.replace(findings, evidence=(level,)), None
         recognition = self.asr.transcribe(window.samples, window.sample_rate)
-        return self._describe(window, segments, recognition), self._transcript(window, recognition)
+        findings = self._describe(window, segments, recognition)
+        transcript = self._transcript(window, recognition)
+        if transcript is not None:
+            evidence = findings.evidence + tuple(word_evidence(transcript.words))
+            findings = dataclasses.replace(findings, evidence=evidence)
+        return findings, transcript
 
     def _speech_segments(self, window: AudioWindow) -> tuple[SpeechSegment, ...]:
         threshold = self.settings.vad_threshold

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from emer_audio import norms
 from emer_audio.backends.base import Recognition, SpeechSegment
 from emer_audio.prosody import ProsodyFeatures
-from emer_common.contracts import Evidence
+from emer_common.contracts import WORD_EVIDENCE, Evidence, Word
 
 MAX_LISTED = 8  # phrase ends / pauses listed individually
 
@@ -250,4 +250,20 @@ def model_evidence(probabilities: Mapping[str, float]) -> list[Evidence]:
     return [
         Evidence(name=f"speech_emotion:{label}", value=round(p, 4), unit="probability")
         for label, p in ranked
+    ]
+
+
+def word_evidence(words: Sequence[Word]) -> list[Evidence]:
+    """The transcript's words with their source times, so results keep what was said when
+    (exports write them as subtitles; the report draws them on the clip's timeline)."""
+    return [
+        Evidence(
+            name=WORD_EVIDENCE,
+            text=w.word.strip(),
+            start_s=w.start_s,
+            end_s=w.end_s,
+            confidence=None if w.probability is None else round(w.probability, 3),
+        )
+        for w in words
+        if w.word.strip()
     ]

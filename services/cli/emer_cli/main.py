@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from emer_cli.export import export_command
 from emer_common.contracts import ALL_MODALITIES, CLIP_ID_PATTERN, JobState, Modality
 from emer_common.errors import EmerError
 from emer_common.logging_setup import configure_logging
@@ -22,6 +23,7 @@ app = typer.Typer(no_args_is_help=True, help="Explainable multimodal emotion rec
 bus_app = typer.Typer(no_args_is_help=True, help="Inspect and prepare the NATS bus.")
 app.add_typer(bus_app, name="bus")
 console = Console()
+app.command("export")(export_command)
 
 # Sub-apps owned by their services; mounted when their packages are installed.
 for _name, _target in (
