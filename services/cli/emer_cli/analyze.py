@@ -143,7 +143,14 @@ def _run(
         update={"total_clips": len(plan.jobs), "done_clips": len(outcome.results)}
     )
     timings["total_s"] = time.perf_counter() - start
-    write_outputs(options.out_dir, outcome.status, outcome.results, plan.rejections, timings)
+    write_outputs(
+        options.out_dir,
+        outcome.status,
+        outcome.results,
+        plan.rejections,
+        timings,
+        outcome.restarts,
+    )
     return outcome
 
 

@@ -36,6 +36,7 @@ def write_outputs(
     results: list[ClipResult],
     rejections: list[Rejection],
     timings: dict[str, float],
+    service_restarts: dict[str, int] | None = None,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = "".join(
@@ -43,7 +44,7 @@ def write_outputs(
     )
     _atomic_write(out_dir / "results.jsonl", lines)
     scores = write_scores(out_dir, results)
-    summary = job_summary(status, results, rejections, timings, scores)
+    summary = job_summary(status, results, rejections, timings, scores, service_restarts)
     _atomic_write(out_dir / "job.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     _atomic_write(out_dir / "report.html", render_html(summary, results, out_dir))
 
@@ -54,6 +55,7 @@ def job_summary(
     rejections: list[Rejection],
     timings: dict[str, float],
     scores: dict[str, Any] | None = None,
+    service_restarts: dict[str, int] | None = None,
 ) -> dict[str, object]:
     labels = Counter(label for r in results for label in r.labels)
     summary: dict[str, object] = {
@@ -69,6 +71,8 @@ def job_summary(
     }
     if scores is not None:
         summary["scores"] = scores
+    # children of the embedded mode that died and were started again, per service
+    summary["service_restarts"] = dict(service_restarts or {})
     return summary
 
 
