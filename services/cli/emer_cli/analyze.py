@@ -23,6 +23,7 @@ from emer_cli.tracker import JobProgress, JobTracker
 from emer_common.bus.embedded import EmbeddedNats
 from emer_common.bus.publish import publish
 from emer_common.contracts import (
+    ALL_MODALITIES,
     ClipJob,
     ClipResult,
     ErrorInfo,
@@ -44,7 +45,7 @@ class AnalyzeOptions:
     bus: BusSettings
     job_id: str | None = None
     ingest: IngestOptions = field(default_factory=IngestOptions)
-    modalities: tuple[Modality, ...] = (Modality.VISUAL, Modality.AUDIO, Modality.TEXT)
+    modalities: tuple[Modality, ...] = ALL_MODALITIES
     upload: bool = False
     timeout_s: float | None = None
     per_clip_timeout_s: float = 120.0
