@@ -12,7 +12,6 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from emer_common.bus.publish import kv_put
 from emer_common.contracts import (
     ClipResult,
     DeadLetter,
@@ -65,7 +64,6 @@ class JobTracker:
     ) -> JobStatus:
         topology = self.bus.topology
         job = self.progress.job_id
-        kv = await self.bus.js.key_value(topology.jobs_bucket)
         results = await self.bus.js.pull_subscribe(
             topology.result_subject(job, "*"),
             stream=topology.results_stream,
@@ -77,7 +75,6 @@ class JobTracker:
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, inactive_threshold=300),
         )
         deadline = time.monotonic() + timeout_s
-        await kv_put(kv, job, self.status(JobState.RUNNING))
         try:
             while not self.progress.done:
                 check()
@@ -91,7 +88,6 @@ class JobTracker:
                     ):
                         self.progress.results[result.clip_id] = result
                         on_result(result)
-                        await kv_put(kv, job, self.status(JobState.RUNNING))
                 for msg in await _fetch(letters, timeout=0.05):
                     self.progress.dead_letters.append(decode(DeadLetter, msg.data))
                     await msg.ack()
@@ -99,9 +95,7 @@ class JobTracker:
             for sub in (results, letters):
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
-        final = self.status(JobState.DONE if self.progress.done else JobState.FAILED)
-        await kv_put(kv, job, final)
-        return final
+        return self.status(JobState.DONE if self.progress.done else JobState.FAILED)
 
 
 async def _fetch(
