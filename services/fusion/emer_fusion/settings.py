@@ -46,7 +46,7 @@ class FusionSettings(ServiceSettings):
     strategy: StrategySetting = Field(
         default="auto",
         description="'grounded' (rank candidate emotion words from the clues by LLM likelihood), "
-        "'generative' (ask the LLM for JSON), or 'auto' (grounded for in-process backends).",
+        "'generative' (ask the LLM for JSON), or 'auto' (generative for 'openai', else grounded).",
     )
     model_path: Path | None = Field(
         default=None,
