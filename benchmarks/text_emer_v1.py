@@ -28,7 +28,7 @@ from emer_common.vocabulary import EmotionVocabulary
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
 
-LOG = logging.getLogger("text_emer_v1")
+log = logging.getLogger("text_emer_v1")
 
 EMER_V1 = "emer-v1"
 SUBTITLE_FILES = {"eng": "gt-eng.csv", "chi": "gt-chi.csv"}
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     data_dir = args.data_dir or BenchmarkEnv().benchmark_dir
     if data_dir is None:
-        LOG.error("set EMER_BENCHMARK_DIR or pass --data-dir")
+        log.error("set EMER_BENCHMARK_DIR or pass --data-dir")
         return 2
     settings = TextSettings()
     if args.backends:
