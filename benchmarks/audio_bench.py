@@ -29,7 +29,7 @@ from emer_audio.hints import prosody_hints
 from emer_audio.prosody import measure_prosody
 from emer_audio.settings import AudioSettings
 
-LOG = logging.getLogger("audio_bench")
+log = logging.getLogger("audio_bench")
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
@@ -109,7 +109,7 @@ def main() -> None:
     start = time.perf_counter()
     analyzer = AudioAnalyzer.from_settings(settings)
     load_s = time.perf_counter() - start
-    LOG.info("models loaded in %.2f s: %s", load_s, [m.model for m in analyzer.models])
+    log.info("models loaded in %.2f s: %s", load_s, [m.model for m in analyzer.models])
 
     rows = [bench_clip(analyzer, clip, args.repeats) for clip in clips]
     header = f"{'clip':<18}{'audio s':>8}{'decode':>9}{'VAD':>9}{'ASR':>9}{'prosody':>9}"

@@ -32,7 +32,7 @@ from emer_scoring.mer_assets import load_mer_assets
 from emer_scoring.tables import check_same_names, read_label_table
 from emer_scoring.wheel_assets import WHEEL_LEVELS, WheelAssets, WheelLevel, emer_default_assets
 
-LOG = logging.getLogger("scoring_bench")
+log = logging.getLogger("scoring_bench")
 N_PREDICTIONS = 20_000
 FAST_REPEATS = 5  # best of; the vectorised run is short enough to repeat
 PLAIN_REPEATS = 2
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = args.data_dir or BenchmarkEnv().benchmark_dir
     if data_dir is None:
-        LOG.error("set EMER_BENCHMARK_DIR or pass --data-dir")
+        log.error("set EMER_BENCHMARK_DIR or pass --data-dir")
         return 2
     if hasattr(os, "sched_setaffinity"):
         allowed = sorted(os.sched_getaffinity(0))
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - start
 
     rows = [bench_level(assets, level, refs, preds) for level in WHEEL_LEVELS]
-    LOG.info(
+    log.info(
         "%d predictions (the %d clips replicated), assets %s (loaded in %.2f s, excluded), "
         "one core, Python %s on %s",
         args.n,
@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         platform.python_version(),
         platform.processor() or platform.machine(),
     )
-    LOG.info("%-7s %13s %9s %8s %9s", "level", "vectorised s", "plain s", "speedup", "F")
+    log.info("%-7s %13s %9s %8s %9s", "level", "vectorised s", "plain s", "speedup", "F")
     for row in rows:
-        LOG.info(
+        log.info(
             "%-7s %13.3f %9.3f %7.1fx %9.6f",
             row["level"],
             row["vectorised_s"],
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"n": args.n, "assets": assets.name, "rows": rows}))
     over = [row for row in rows if row["vectorised_s"] >= BUDGET_S]
     if over:
-        LOG.error("over the %.1f s budget: %s", BUDGET_S, [row["level"] for row in over])
+        log.error("over the %.1f s budget: %s", BUDGET_S, [row["level"] for row in over])
         return 1
     return 0
 

@@ -27,7 +27,7 @@ from emer_scoring.hit_rate import hit_rate
 from emer_scoring.mer_assets import load_mer_assets
 from emer_scoring.wheel_assets import WHEEL_LEVELS, WheelAssets, emer_default_assets
 
-LOG = logging.getLogger("scoring_hit_rate")
+log = logging.getLogger("scoring_hit_rate")
 EMER_V1_FILE = "emer-v1/gt-eng.csv"
 
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     data_dir = args.data_dir or BenchmarkEnv().benchmark_dir
     if data_dir is None:
-        LOG.error("set EMER_BENCHMARK_DIR or pass --data-dir")
+        log.error("set EMER_BENCHMARK_DIR or pass --data-dir")
         return 2
     with (data_dir / EMER_V1_FILE).open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -54,16 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     references = [row["emotions"].strip().lower() for row in rows]
     extracted = [extractor.extract(row["reasons"]).labels for row in rows]
     empty = sum(not labels for labels in extracted)
-    LOG.info("%d clips; the lexicon found no label in %d explanations", len(rows), empty)
+    log.info("%d clips; the lexicon found no label in %d explanations", len(rows), empty)
     asset_sets: list[WheelAssets] = [emer_default_assets()]
     if (data_dir / "mer2025-emotion_wheel").is_dir():
         asset_sets.append(load_mer_assets(data_dir / "mer2025-emotion_wheel"))
-    LOG.info("%-22s %-7s %9s  %s", "assets", "level", "hit rate", "per wheel")
+    log.info("%-22s %-7s %9s  %s", "assets", "level", "hit rate", "per wheel")
     for assets in asset_sets:
         for level in WHEEL_LEVELS:
             scores = hit_rate(EmotionWheelMetric(assets, level), references, extracted)
             per_wheel = " ".join(f"{w}={rate:.3f}" for w, rate, _ in scores.per_wheel)
-            LOG.info("%-22s %-7s %9.3f  %s", assets.name, level, scores.hit_rate, per_wheel)
+            log.info("%-22s %-7s %9.3f  %s", assets.name, level, scores.hit_rate, per_wheel)
     return 0
 
 

@@ -5,7 +5,7 @@
 
 Reads ``$EMER_BENCHMARK_DIR/emer-v1/gt-eng.csv`` (and ``gt-chi.csv``): non-commercial data,
 never copied into the repository. The strongest emotion hint is mapped onto the five
-MER2023 classes (``emer_text.agreement``) and compared with the reference label; the
+MER2023 classes (``benchmarks/text_agreement.py``) and compared with the reference label; the
 majority-class baseline on the same clips is reported next to it. Results: docs/text.md.
 """
 
@@ -22,13 +22,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from text_agreement import AgreementReport, agreement, to_five_class  # a sibling script
 
 from emer_common.vocabulary import EmotionVocabulary
-from emer_text.agreement import AgreementReport, agreement, to_five_class
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
 
-LOG = logging.getLogger("text_emer_v1")
+log = logging.getLogger("text_emer_v1")
 
 EMER_V1 = "emer-v1"
 SUBTITLE_FILES = {"eng": "gt-eng.csv", "chi": "gt-chi.csv"}
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     data_dir = args.data_dir or BenchmarkEnv().benchmark_dir
     if data_dir is None:
-        LOG.error("set EMER_BENCHMARK_DIR or pass --data-dir")
+        log.error("set EMER_BENCHMARK_DIR or pass --data-dir")
         return 2
     settings = TextSettings()
     if args.backends:

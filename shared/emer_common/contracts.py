@@ -212,6 +212,9 @@ class ClueReport(Contract):
     clip_id: Id
     modality: Modality
     status: ClueStatus
+    # Optional although every service's report sets it: the fuser also reads reports built
+    # without a job (offline evaluation from a clue table, `emer eval fusion`), and fusion's
+    # join ignores a report without one instead of failing on it.
     job: ClipJob | None = Field(
         default=None,
         description="The job this answers, so fusion needs no other lookup; not kept in results.",

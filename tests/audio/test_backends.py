@@ -21,6 +21,7 @@ from emer_audio.backends.registry import ASR_BACKENDS, EMOTION_BACKENDS, VAD_BAC
 from emer_audio.backends.whisper_asr import FasterWhisperRecognizer
 from emer_audio.settings import AudioSettings, bundled_whisper_model
 from emer_common.contracts import ClueStatus, ModelInfo
+from emer_common.errors import UnknownNameError
 from tests.audio.media import FRONT_CENTER
 
 pytestmark = pytest.mark.unit
@@ -51,7 +52,7 @@ def test_unknown_backend_names_fail_with_the_known_ones() -> None:
         (ASR_BACKENDS, "faster-whisper"),
         (EMOTION_BACKENDS, "transformers"),
     ):
-        with pytest.raises(BackendConfigError, match=known):
+        with pytest.raises(UnknownNameError, match=known):
             registry.create("nope", AudioSettings())
 
 

@@ -1,4 +1,8 @@
-"""The OpenAI-compatible backend against a local stub server speaking the chat API."""
+"""The OpenAI-compatible backend against a scripted chat API.
+
+Replies are scripted through ``httpx.MockTransport`` (the backend's ``transport`` seam); only
+the timeout test needs a real socket, so it runs against a local stub server.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,18 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 
 from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
 from emer_fusion.backends.openai_http import OpenAIChatBackend
+
+URL = "http://llm.test/v1"
+REPLY = {
+    "choices": [{"message": {"role": "assistant", "content": '{"labels": ["sad"]}'}}],
+    "usage": {"prompt_tokens": 11, "completion_tokens": 5},
+}
 
 
 class Stub:
@@ -22,108 +33,102 @@ class Stub:
         self.script: list[str] = []
         self.requests: list[dict[str, object]] = []
 
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(
+            {
+                "path": request.url.path,
+                "body": json.loads(request.content),
+                "auth": request.headers.get("Authorization"),
+            }
+        )
+        action = self.script.pop(0) if self.script else "ok"
+        if action == "500":
+            return httpx.Response(500, json={"error": "overloaded"})
+        if action == "400":
+            return httpx.Response(400, json={"error": "model qwen does not exist"})
+        if action == "garbage":
+            return httpx.Response(200, content=b"<html>not json")
+        return httpx.Response(200, json=REPLY)
 
-def make_handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            stub.requests.append(
-                {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
-            )
-            action = stub.script.pop(0) if stub.script else "ok"
-            if action == "slow":
-                time.sleep(1.5)
-            if action == "500":
-                self._send(500, b'{"error": "overloaded"}')
-            elif action == "400":
-                self._send(400, b'{"error": "model qwen does not exist"}')
-            elif action == "garbage":
-                self._send(200, b"<html>not json")
-            else:
-                reply = {
-                    "choices": [
-                        {"message": {"role": "assistant", "content": '{"labels": ["sad"]}'}}
-                    ],
-                    "usage": {"prompt_tokens": 11, "completion_tokens": 5},
-                }
-                self._send(200, json.dumps(reply).encode())
-
-        def _send(self, code: int, data: bytes) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            try:
-                self.wfile.write(data)
-            except BrokenPipeError:
-                pass  # the client gave up on a slow reply, as the timeout test intends
-
-    return Handler
+    def backend(self, api_key: str | None = None, max_retries: int = 3) -> OpenAIChatBackend:
+        transport = httpx.MockTransport(self.handle)
+        return OpenAIChatBackend(URL, "qwen", api_key, max_retries=max_retries, transport=transport)
 
 
 @pytest.fixture
-def stub() -> Iterator[tuple[Stub, str]]:
-    state = Stub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+def stub() -> Stub:
+    return Stub()
+
+
+class SlowHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(1.5)
+        data = json.dumps(REPLY).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except BrokenPipeError:
+            pass  # the client gave up on a slow reply, as the timeout test intends
+
+
+@pytest.fixture
+def slow_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
 
 
 MESSAGES = [ChatMessage("user", "hi")]
 
 
-def test_success_sends_chat_request_with_auth(stub: tuple[Stub, str]) -> None:
-    state, url = stub
-    backend = OpenAIChatBackend(url, "qwen", api_key="secret", max_retries=0)
+def test_success_sends_chat_request_with_auth(stub: Stub) -> None:
+    backend = stub.backend(api_key="secret", max_retries=0)
     out = backend.generate(MESSAGES, GenerationOptions(json_mode=True))
     assert out.text == '{"labels": ["sad"]}' and out.prompt_tokens == 11
-    request = state.requests[0]
+    request = stub.requests[0]
     assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer secret"
     assert request["body"]["temperature"] == 0.0  # type: ignore[index]
     assert request["body"]["response_format"] == {"type": "json_object"}  # type: ignore[index]
 
 
-def test_500_and_malformed_json_are_retried(stub: tuple[Stub, str]) -> None:
-    state, url = stub
-    state.script = ["500", "garbage", "ok"]
-    backend = OpenAIChatBackend(url, "qwen", max_retries=2)
+def test_500_and_malformed_json_are_retried(stub: Stub) -> None:
+    stub.script = ["500", "garbage", "ok"]
+    backend = stub.backend(max_retries=2)
     assert backend.generate(MESSAGES, GenerationOptions()).text
-    assert len(state.requests) == 3
+    assert len(stub.requests) == 3
 
 
-def test_timeouts_exhaust_retries_with_a_clear_error(stub: tuple[Stub, str]) -> None:
-    state, url = stub
-    state.script = ["slow", "slow"]
-    backend = OpenAIChatBackend(url, "qwen", timeout_s=0.3, max_retries=1)
+def test_timeouts_exhaust_retries_with_a_clear_error(slow_server: str) -> None:
+    backend = OpenAIChatBackend(slow_server, "qwen", timeout_s=0.3, max_retries=1)
     with pytest.raises(BackendError, match="timed out") as error:
         backend.generate(MESSAGES, GenerationOptions())
     assert error.value.transient
 
 
-def test_server_cannot_score_candidates(stub: tuple[Stub, str]) -> None:
-    _, url = stub
+def test_server_cannot_score_candidates(stub: Stub) -> None:
     with pytest.raises(BackendError) as error:
-        OpenAIChatBackend(url, "qwen").score_candidates(MESSAGES, "p", ["sad"])
+        stub.backend().score_candidates(MESSAGES, "p", ["sad"])
     assert not error.value.transient
 
 
-def test_a_rejected_request_is_permanent_and_not_retried(stub: tuple[Stub, str]) -> None:
-    state, url = stub
-    state.script = ["400", "ok"]
+def test_a_rejected_request_is_permanent_and_not_retried(stub: Stub) -> None:
+    stub.script = ["400", "ok"]
     with pytest.raises(BackendError, match="rejected the request") as error:
-        OpenAIChatBackend(url, "qwen", max_retries=3).generate(MESSAGES, GenerationOptions())
+        stub.backend(max_retries=3).generate(MESSAGES, GenerationOptions())
     assert error.value.permanent and error.value.code == "llm_request_rejected"
-    assert len(state.requests) == 1
+    assert len(stub.requests) == 1
 
 
-def test_generation_is_counted_in_llm_metrics(stub: tuple[Stub, str]) -> None:
-    _, url = stub
-
+def test_generation_is_counted_in_llm_metrics(stub: Stub) -> None:
     def sample(name: str, **labels: str) -> float:
         return REGISTRY.get_sample_value(name, {"backend": "openai", **labels}) or 0.0
 
@@ -132,7 +137,7 @@ def test_generation_is_counted_in_llm_metrics(stub: tuple[Stub, str]) -> None:
         sample("emer_llm_tokens_total", direction="completion"),
         sample("emer_llm_request_duration_seconds_count"),
     )
-    OpenAIChatBackend(url, "qwen", max_retries=0).generate(MESSAGES, GenerationOptions())
+    stub.backend(max_retries=0).generate(MESSAGES, GenerationOptions())
     after = (
         sample("emer_llm_tokens_total", direction="prompt"),
         sample("emer_llm_tokens_total", direction="completion"),

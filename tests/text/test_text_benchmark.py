@@ -11,20 +11,31 @@ from types import ModuleType
 import pytest
 
 from emer_common.vocabulary import EmotionVocabulary
-from emer_text.agreement import FIVE_CLASSES, agreement, to_five_class
 from emer_text.settings import TextSettings
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "text_emer_v1.py"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """A script of ``benchmarks/`` as a module (they are scripts, not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses resolve their module by name, and text_emer_v1 imports its sibling by name
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+metric = load_benchmark("text_agreement")
+FIVE_CLASSES, agreement, to_five_class = metric.FIVE_CLASSES, metric.agreement, metric.to_five_class
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("text_emer_v1", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["text_emer_v1"] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("text_emer_v1")
 
 
 @pytest.mark.unit

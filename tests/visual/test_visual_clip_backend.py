@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emer_common.errors import UnknownNameError
 from emer_visual.analyzer import VisualAnalyzer
 from emer_visual.backends import create_backend
 from emer_visual.settings import VisualSettings
@@ -44,7 +45,7 @@ def test_clip_backend_refuses_to_start_without_weights() -> None:
 
 
 def test_unknown_backend_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="clip, mediapipe"):
+    with pytest.raises(UnknownNameError, match="clip, mediapipe"):
         create_backend(VisualSettings(backend="nope"))
 
 
@@ -53,7 +54,7 @@ def test_untrained_clip_predicts_a_distribution_per_crop(
 ) -> None:
     backend = untrained.backend
     assert backend.trained is False
-    assert "untrained" in backend.model.model
+    assert "untrained" in backend.info.model
     crops = [astronaut[:256, :256], astronaut[100:300, 150:350], astronaut]
     probabilities = backend.predict(crops)
     assert probabilities.shape == (3, len(backend.labels))
@@ -81,7 +82,7 @@ def test_weights_are_loaded_from_a_local_checkpoint(
     loaded = create_backend(settings)
     crops = [np.full((64, 64, 3), 90, np.uint8), np.full((64, 64, 3), 200, np.uint8)]
     try:
-        assert loaded.trained is True and "clip.pt" in loaded.model.model
+        assert loaded.trained is True and "clip.pt" in loaded.info.model
         np.testing.assert_allclose(
             loaded.predict(crops), untrained.backend.predict(crops), atol=1e-5
         )

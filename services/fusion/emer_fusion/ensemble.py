@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from emer_common.contracts import ClueReport, EmotionLabel, Modality
+from emer_common.contracts import ALL_MODALITIES, ClueReport, EmotionLabel, Modality
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.explanation import compose_explanation
 from emer_fusion.fuse import LABEL_KEEP_RATIO, Fuser, FusionOutput
@@ -58,12 +58,11 @@ class EnsembleFuser:
             return ()
         ranked = sorted(votes, key=lambda w: (-votes[w], w))
         top = votes[ranked[0]]
-        order = (Modality.VISUAL, Modality.AUDIO, Modality.TEXT)
         return tuple(
             EmotionLabel(
                 label=word,
                 score=round(votes[word] / total_weight, 4),
-                modalities=tuple(m for m in order if m in support[word]),
+                modalities=tuple(m for m in ALL_MODALITIES if m in support[word]),
             )
             for word in ranked[: self.max_labels]
             if votes[word] >= LABEL_KEEP_RATIO * top

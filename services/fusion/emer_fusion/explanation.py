@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from emer_common.contracts import ClueReport, ClueStatus, EmotionLabel, Modality
+from emer_common.contracts import ALL_MODALITIES, ClueReport, ClueStatus, EmotionLabel, Modality
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.labels import modality_valences
 
@@ -19,7 +19,7 @@ def compose_explanation(
     vocabulary: EmotionVocabulary,
 ) -> str:
     parts: list[str] = []
-    for modality in (Modality.VISUAL, Modality.AUDIO, Modality.TEXT):
+    for modality in ALL_MODALITIES:
         report = clues.get(modality)
         if modality in missing or report is None:
             parts.append(f"No {modality.value} clues were available for this clip.")

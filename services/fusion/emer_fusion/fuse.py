@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, get_args
 
 from emer_common.contracts import (
     ClueReport,
@@ -33,6 +33,7 @@ from emer_fusion.labels import (
     validate_labels,
 )
 from emer_fusion.prompts import PromptTemplate, clue_blocks
+from emer_fusion.settings import Strategy
 
 EVIDENCE_WEIGHT = 0.6  # share of the final label score that comes from the clues' own hints
 LABEL_KEEP_RATIO = 0.5  # keep labels scoring at least this fraction of the best one
@@ -66,12 +67,12 @@ class Fuser:
         backend: LLMBackend,
         prompt: PromptTemplate,
         vocabulary: EmotionVocabulary,
-        strategy: str = "grounded",
+        strategy: Strategy = "grounded",
         max_labels: int = 4,
         seed: int = 0,
         temperature: float = 0.0,
     ) -> None:
-        if strategy not in ("grounded", "generative"):
+        if strategy not in get_args(Strategy):
             raise ValueError(f"unknown fusion strategy {strategy!r}: use grounded or generative")
         self.backend = backend
         self.prompt = prompt

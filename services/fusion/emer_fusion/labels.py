@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from emer_common.contracts import ClueReport, ClueStatus, Modality
+from emer_common.contracts import ALL_MODALITIES, ClueReport, ClueStatus, Modality
 from emer_common.vocabulary import EmotionVocabulary
 
 MODALITY_WEIGHT: Mapping[Modality, float] = {
@@ -137,4 +137,4 @@ def validate_labels(raw: Iterable[str], vocabulary: EmotionVocabulary) -> list[s
 
 
 def _order(modality: Modality) -> int:
-    return (Modality.VISUAL, Modality.AUDIO, Modality.TEXT).index(modality)
+    return ALL_MODALITIES.index(modality)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from emer_common.contracts import ClueReport, Modality
+from emer_common.contracts import ALL_MODALITIES, ClueReport, Modality
 from emer_fusion.backends.base import ChatMessage
 
 SECTION = re.compile(r"^\[([a-z-]+)\]\s*$", re.MULTILINE)
@@ -51,7 +51,7 @@ def quote_data(text: str) -> str:
 
 def clue_blocks(clues: Mapping[Modality, ClueReport], missing: tuple[Modality, ...]) -> str:
     blocks = []
-    for modality in (Modality.VISUAL, Modality.AUDIO, Modality.TEXT):
+    for modality in ALL_MODALITIES:
         report = clues.get(modality)
         if report is not None and report.description:
             text = quote_data(report.description[:MAX_CLUE_CHARS])

@@ -78,14 +78,11 @@ def build_fuser(settings: FusionSettings) -> ClipFuser:
 
 
 def _single_fuser(settings: FusionSettings, backend: LLMBackend) -> Fuser:
-    strategy = settings.strategy
-    if strategy == "auto":
-        strategy = "generative" if settings.backend == "openai" else "grounded"
     return Fuser(
         backend,
         load_prompt(settings.prompt),
         EmotionVocabulary.default(),
-        strategy=strategy,
+        strategy=settings.resolved_strategy,
         max_labels=settings.max_labels,
         seed=settings.seed,
         temperature=settings.temperature,

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 from pydantic_settings import SettingsConfigDict
 
 from emer_common.settings import ServiceSettings
+
+BackendName = Literal["transformers", "openai"]
+"""The names in ``emer_fusion.backends.registry.BACKENDS``."""
+BackendPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")]
+"""``package.module:Class`` of a backend outside emer."""
+Backend = BackendName | BackendPath
+Strategy = Literal["grounded", "generative"]
+StrategySetting = Literal["auto", "grounded", "generative"]
+GENERATIVE_BACKENDS: frozenset[str] = frozenset({"openai"})
+"""Backends that "auto" fuses generatively: chat completion servers cannot score candidates."""
 
 
 class EnsembleMember(BaseModel):
@@ -15,8 +26,8 @@ class EnsembleMember(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    backend: str | None = None
-    strategy: str | None = None
+    backend: Backend | None = None
+    strategy: StrategySetting | None = None
     prompt: str = "fusion-v1"
     model_path: Path | None = None
     openai_base_url: str | None = None
@@ -27,15 +38,15 @@ class EnsembleMember(BaseModel):
 class FusionSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EMER_FUSION_", extra="ignore", frozen=True)
 
-    backend: str = Field(
+    backend: Backend = Field(
         default="transformers",
         description="LLM backend: 'transformers' (in-process) or 'openai' (HTTP, vLLM/llama.cpp/"
-        "Ollama). See emer_fusion.backends.registry.",
+        "Ollama), or 'package.module:Class' of another. See emer_fusion.backends.registry.",
     )
-    strategy: str = Field(
+    strategy: StrategySetting = Field(
         default="auto",
         description="'grounded' (rank candidate emotion words from the clues by LLM likelihood), "
-        "'generative' (ask the LLM for JSON), or 'auto' (grounded for in-process backends).",
+        "'generative' (ask the LLM for JSON), or 'auto' (generative for 'openai', else grounded).",
     )
     model_path: Path | None = Field(
         default=None,
@@ -70,3 +81,10 @@ class FusionSettings(ServiceSettings):
         "(acked nothing) for this long, counted from the clip's first clue at the earliest.",
     )
     recheck_interval_s: float = Field(default=2.0, gt=0)
+
+    @property
+    def resolved_strategy(self) -> Strategy:
+        """``strategy`` with "auto" decided: generative for chat servers, else grounded."""
+        if self.strategy != "auto":
+            return self.strategy
+        return "generative" if self.backend in GENERATIVE_BACKENDS else "grounded"

@@ -19,7 +19,7 @@ from emer_text.quoting import Quote, quote
 from emer_text.sentences import normalize_space, split_sentences
 from emer_text.settings import TextSettings
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 Source = Literal["subtitle", "transcript"]
 SOURCES: tuple[str, ...] = get_args(Source)
@@ -52,7 +52,7 @@ class TextAnalyzer:
         """Build every configured backend and the language detector (once, at start)."""
         backends = create_backends(settings)
         detector = LanguageDetector(settings.language_min_confidence, settings.default_language)
-        LOG.info("text backends loaded: %s", ", ".join(b.name for b in backends))
+        log.info("text backends loaded: %s", ", ".join(b.name for b in backends))
         return cls(backends, detector, settings.max_chars, settings.max_analyzed_chars)
 
     def analyze(

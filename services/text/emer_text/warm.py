@@ -9,13 +9,13 @@ import logging
 
 from emer_text.backends.nade_backend import nade_data_dir, warm_nade
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO)
     warm_nade()
-    LOG.info("nade models unpacked in %s", nade_data_dir())
+    log.info("nade models unpacked in %s", nade_data_dir())
 
 
 if __name__ == "__main__":

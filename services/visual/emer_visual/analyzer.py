@@ -52,7 +52,7 @@ class VisualAnalyzer:
         self.settings = settings
         self.landmarker = landmarker
         self.backend = backend
-        self.models: tuple[ModelInfo, ...] = (landmarker.model, backend.model)
+        self.models: tuple[ModelInfo, ...] = (landmarker.info, backend.info)
         self._lock = threading.Lock()
         if not backend.trained:
             log.warning(

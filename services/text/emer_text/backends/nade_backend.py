@@ -7,7 +7,6 @@ time; ``NadeBackend`` checks first and says so instead of failing deep inside na
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import warnings
@@ -17,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from emer_common.contracts import Evidence, ModelInfo
+from emer_common.packaged import packaged_file
 from emer_text.backends.base import BackendUnavailable, Reading, TextInput
 from emer_text.settings import TextSettings
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 NADE_MODEL = "socialmedia_en"
 PLUTCHIK = ("anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust")
@@ -47,10 +47,7 @@ FULL_WORD = {
 
 def nade_data_dir() -> Path:
     """Where nade keeps its models, located without importing it."""
-    spec = importlib.util.find_spec("nade")
-    if spec is None or not spec.submodule_search_locations:
-        raise BackendUnavailable("nade is not installed: pip install 'emer[text]'")
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / NADE_MODEL
+    return packaged_file("nade", f"data/{NADE_MODEL}")
 
 
 def nade_is_unpacked() -> bool:

