@@ -28,7 +28,10 @@ DOCS = sorted(
     ]
 )
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
-MODULE_PATH = re.compile(r"(?<![\w/.-])(?:(?:shared|services/\w+)/)?emer_[a-z]+(?:[./][\w-]+)*/?")
+MODULE_PATH = re.compile(
+    r"(?<![\w/.-])(?:(?:shared|services/\w+)/)?emer_[a-z]+(?![\w])(?:[./][\w-]+)*/?"
+)
+METRIC = re.compile(r"(?<![\w/.-])emer_[a-z]+_[a-z_]+(?![\w.(])")
 SETTING = re.compile(r"\bEMER_[A-Z0-9_]+\*?")
 OTHER_VARIABLES = frozenset({"EMER_BENCHMARK_DIR"})
 """Read by the benchmarks and the test suite, not by a settings class."""
@@ -135,3 +138,17 @@ def test_every_setting_the_docs_name_exists() -> None:
             if not (any(k.startswith(prefix) for k in known) if is_prefix else found in known):
                 missing.add(f"{doc}: {found}")
     assert not missing, "docs name settings that do not exist:\n" + "\n".join(sorted(missing))
+
+
+def test_every_metric_the_docs_name_exists() -> None:
+    """Prometheus names in the docs (``emer_messages_total``) are defined in the metrics module;
+    counters are declared without the ``_total`` their samples carry."""
+    source = (REPO / "shared" / "emer_common" / "metrics.py").read_text(encoding="utf-8")
+    defined = set(re.findall(r'"(emer_[a-z_]+)"', source))
+    missing = sorted(
+        f"{doc}: {name}"
+        for doc, span in code_spans()
+        for name in METRIC.findall(span)
+        if name.removesuffix("_total") not in defined and not module_path_exists(name)
+    )
+    assert not missing, "docs name metrics that do not exist:\n" + "\n".join(missing)
