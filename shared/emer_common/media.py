@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 
 from emer_common.bus.errors import PermanentError
 from emer_common.contracts import MediaRef
+from emer_common.decoding import default_stream, plain_reason
 
 
 class MediaError(PermanentError):
@@ -60,8 +61,8 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError("empty_file", f"{path} is empty (0 bytes)")
     try:
         with av.open(str(path)) as container:
-            video = container.streams.video[0] if container.streams.video else None
-            audio = container.streams.audio[0] if container.streams.audio else None
+            video = default_stream(container.streams.video)
+            audio = default_stream(container.streams.audio)
             if video is None and audio is None:
                 raise MediaError("no_media_streams", f"{path} has no video or audio stream")
             duration = None
@@ -75,15 +76,17 @@ def probe(path: Path) -> MediaInfo:
                 duration_s=duration,
                 has_video=video is not None,
                 has_audio=audio is not None,
-                width=video.codec_context.width if video is not None else None,
-                height=video.codec_context.height if video is not None else None,
+                width=video.width if video is not None else None,
+                height=video.height if video is not None else None,
                 fps=fps,
             )
     except MediaError:
         raise
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
         raise MediaError(
-            "unreadable_media", f"{path} is not a readable video/audio file: {error}"
+            "unreadable_media",
+            f"{path} cannot be read as video or audio: {plain_reason(error)}. Check that it "
+            "plays in a media player, or convert it (e.g. `ffmpeg -i IN OUT.mp4`).",
         ) from error
 
 

@@ -177,6 +177,18 @@ class AudioAnalyzer:
             description += (
                 f" A speech-emotion model rates the voice as {top} (p={probabilities[top]:.2f})."
             )
+        if window.decoded_share < 1.0:
+            evidence.append(
+                Evidence(
+                    name="decoded_share",
+                    value=round(window.decoded_share, 3),
+                    norm="share of the window's audio packets that decoded; 1 when none is damaged",
+                )
+            )
+            description += (
+                f" Part of the audio is damaged: {window.decoded_share:.0%} of it decoded, and "
+                "these clues describe that part only."
+            )
         if window.truncated:
             evidence.append(
                 Evidence(
