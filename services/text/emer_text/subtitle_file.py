@@ -1,8 +1,8 @@
 """Read a clip's text from a subtitle or plain-text file, with clear errors.
 
-Decoding is ``emer_common.subtitles.read_text_file``'s job (UTF-8 or UTF-16 with BOM, else
-``SubtitleError("subtitle_not_utf8")``); this module turns a file into what ``TextAnalyzer``
-takes, and a decoding failure into findings that say what to do.
+Decoding is ``emer_common.subtitles.read_text_file``'s job (UTF-8/16, GB18030, Big5, Windows
+code pages, else ``SubtitleError("subtitle_encoding_unknown")``); this module turns a file
+into what ``TextAnalyzer`` takes, and a decoding failure into findings that say what to do.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from emer_common.subtitles import SubtitleError, read_subtitle, text_in_span
 def read_subtitle_text(path: Path, start_s: float = 0.0, end_s: float | None = None) -> str:
     """The text of the cues overlapping ``[start_s, end_s)`` (a whole .txt file has no times).
 
-    Raises ``SubtitleError`` ("subtitle_not_utf8", "subtitle_unparsable") for bad files.
+    Raises ``SubtitleError`` ("subtitle_encoding_unknown", "subtitle_unparsable", ...) for
+    bad files.
     """
     return text_in_span(read_subtitle(path), start_s, end_s)
 
