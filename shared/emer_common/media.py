@@ -35,6 +35,8 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    still_image: bool = False
+    """A single picture (JPEG, PNG, ...), read by the visual modality only."""
 
 
 def check_allowed(path: Path, allowed_roots: tuple[Path, ...]) -> Path:
@@ -51,9 +53,16 @@ def check_allowed(path: Path, allowed_roots: tuple[Path, ...]) -> Path:
     )
 
 
+def _is_image_format(name: str) -> bool:
+    # FFmpeg's demuxers of single pictures: image2 (by suffix) and the *_pipe ones (by content)
+    return name == "image2" or name.endswith("_pipe")
+
+
 def probe(path: Path) -> MediaInfo:
     """Read stream metadata; raise ``MediaError`` with a precise code for unusable files."""
     if not path.exists():
+        if path.is_symlink():
+            raise MediaError("broken_link", f"{path} is a link that loops or points to nothing")
         raise MediaError("not_found", f"{path} does not exist")
     if not path.is_file():
         raise MediaError("not_a_file", f"{path} is not a regular file")
@@ -79,6 +88,7 @@ def probe(path: Path) -> MediaInfo:
                 width=video.width if video is not None else None,
                 height=video.height if video is not None else None,
                 fps=fps,
+                still_image=audio is None and _is_image_format(container.format.name),
             )
     except MediaError:
         raise

@@ -74,6 +74,9 @@ def test_bad_inputs_are_rejected_with_reasons_and_the_rest_completes(batch) -> N
         "corrupt.mp4": "unreadable_media",
         "empty.mp4": "empty_file",
         "notes.mp4": "unreadable_media",
+        # the samples folder's other files are listed as skipped, not silently dropped
+        "README.md": "not_media",
+        "provenance.json": "not_media",
     }
     assert outcome.status.done_clips == outcome.status.total_clips == 5
 
@@ -87,5 +90,5 @@ def test_outputs_are_written(batch) -> None:  # type: ignore[no-untyped-def]
         r["type"] == "emer.result.v1" and "explanation" in r and "labels" in r for r in records
     )
     job = json.loads((out / "job.json").read_text())
-    assert job["status"]["state"] == "done" and len(job["rejected"]) == 3
+    assert job["status"]["state"] == "done" and len(job["rejected"]) == 5
     assert (out / "report.html").read_text().startswith("<!doctype html>")
