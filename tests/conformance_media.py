@@ -31,7 +31,7 @@ AUDIO_CODECS: dict[str, tuple[str, int, str, str]] = {
     "ac3": ("ac3", 48_000, "stereo", "fltp"),
     "mp3": ("libmp3lame", 44_100, "stereo", "fltp"),
     "opus": ("libopus", 48_000, "stereo", "s16"),
-    "vorbis": ("libvorbis", 44_100, "stereo", "fltp"),
+    "vorbis": ("vorbis", 44_100, "stereo", "fltp"),  # FFmpeg's own encoder (experimental)
     "pcm": ("pcm_s16le", 22_050, "mono", "s16"),
     "flac": ("flac", 44_100, "mono", "s16"),
     "mulaw8k": ("pcm_mulaw", 8_000, "mono", "s16"),
@@ -89,6 +89,8 @@ def _add_audio(container: av.container.OutputContainer, audio: str) -> av.AudioS
     stream = container.add_stream(encoder, rate=rate)
     stream.layout = layout
     stream.format = fmt
+    if encoder == "vorbis":
+        stream.codec_context.options = {"strict": "experimental"}
     return stream
 
 

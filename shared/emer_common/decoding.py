@@ -159,8 +159,18 @@ def _timed(frame: av.frame.Frame, stream: av.stream.Stream) -> av.frame.Frame:
     return frame
 
 
-def default_stream(streams: Sequence[S]) -> S | None:
-    """The stream marked default by the file, else the first one; None when there is none."""
+def default_stream(streams: Sequence[S], languages: Sequence[str] = ()) -> S | None:
+    """The stream to read among several of one kind; None when there is none.
+
+    The first stream in one of ``languages`` (in their order, ISO 639 codes such as ``eng``
+    or ``en``), else the one the file marks default, else the first.
+    """
+    for language in languages:
+        wanted = language.lower()
+        for stream in streams:
+            tag = (stream.language or stream.metadata.get("language") or "").lower()
+            if tag and (tag == wanted or tag.startswith(wanted) or wanted.startswith(tag)):
+                return stream
     for stream in streams:
         if stream.disposition & av.stream.Disposition.default:
             return stream

@@ -44,6 +44,7 @@ FAST_MATRIX = [
     ("mp4", "h264", "aac51"),
     ("wav", None, "mulaw8k"),
     ("ogg", None, "opus"),
+    ("ogg", None, "vorbis"),
     ("m4a", None, "aac"),
     ("mp3", None, "mp3"),
     ("flac", None, "flac"),
@@ -173,3 +174,34 @@ def test_unopenable_file_says_why_without_an_errno(tmp_path: Path) -> None:
         decode_audio_window(path, 0.0, None, 600)
     assert not TECHNICAL.search(raised.value.message), raised.value.message
     assert "notes.mp4" in raised.value.message
+
+
+def _two_tracks(path: Path, spoken, default_index: int) -> Path:
+    """An MKV with a silent French track and a spoken English one."""
+    with av.open(str(path), "w") as container:
+        streams = []
+        for language in ("fra", "eng"):
+            stream = container.add_stream("flac", rate=22_050)
+            stream.layout, stream.format = "mono", "s16"
+            stream.metadata["language"] = language
+            streams.append(stream)
+        for index, stream in enumerate(streams):
+            stream.disposition = av.stream.Disposition(1 if index == default_index else 0)
+        for stream, samples in zip(streams, (np.zeros_like(spoken), spoken), strict=True):
+            pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)[None, :]
+            frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+            frame.sample_rate, frame.pts = 22_050, 0
+            container.mux(stream.encode(frame))
+            container.mux(stream.encode())
+    return path
+
+
+def test_the_default_track_then_the_preferred_language_is_read(tmp_path: Path, spoken) -> None:
+    by_default = _two_tracks(tmp_path / "default_eng.mkv", spoken, default_index=1)
+    window = decode_audio_window(by_default, 0.0, None, 600)
+    assert window is not None and float(np.abs(window.samples).max()) > 0.1
+    french_default = _two_tracks(tmp_path / "default_fra.mkv", spoken, default_index=0)
+    silent = decode_audio_window(french_default, 0.0, None, 600)
+    assert silent is not None and float(np.abs(silent.samples).max()) < 0.01
+    english = decode_audio_window(french_default, 0.0, None, 600, languages=("en",))
+    assert english is not None and float(np.abs(english.samples).max()) > 0.1

@@ -71,3 +71,17 @@ def test_damaged_video_gives_what_survives_or_a_plain_error(
 def test_rotation_metadata_turns_frames_upright(degrees: int, turns: int) -> None:
     rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     assert np.array_equal(upright(rgb, degrees), np.rot90(rgb, turns))
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+def test_a_still_image_is_read_as_one_frame(
+    tmp_path: Path, astronaut: np.ndarray, analyzer, suffix: str
+) -> None:
+    from PIL import Image
+
+    path = tmp_path / f"portrait{suffix}"
+    Image.fromarray(astronaut).save(path)
+    sample = sample_frames(path, 0.0, None, 8, 640)
+    assert len(sample.frames) == 1 and sample.frames[0].rgb.shape == astronaut.shape
+    findings = analyzer.analyze(path, 0.0, None)
+    assert findings.status.value == "ok", findings.description

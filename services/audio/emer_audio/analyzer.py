@@ -99,7 +99,9 @@ class AudioAnalyzer:
 
         Raises ``emer_common.media.MediaError`` when the file cannot be decoded.
         """
-        window = decode_audio_window(path, start_s, end_s, self.settings.max_window_s)
+        window = decode_audio_window(
+            path, start_s, end_s, self.settings.max_window_s, self.settings.stream_languages
+        )
         if window is None:
             return ModalityFindings.no_signal(
                 "no_audio_track", "The clip has no audio track.", self.models

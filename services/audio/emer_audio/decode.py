@@ -43,9 +43,15 @@ class AudioWindow:
 
 
 def decode_audio_window(
-    path: Path, start_s: float, end_s: float | None, max_window_s: float
+    path: Path,
+    start_s: float,
+    end_s: float | None,
+    max_window_s: float,
+    languages: tuple[str, ...] = (),
 ) -> AudioWindow | None:
-    """Decode ``[start_s, end_s)`` of ``path``'s first audio stream; None when it has none.
+    """Decode ``[start_s, end_s)`` of ``path``'s audio; None when it has no audio stream.
+
+    Among several audio streams, the first in one of ``languages`` is read, else the default.
 
     Raises ``MediaError`` when the file cannot be opened or its audio cannot be decoded.
     """
@@ -62,7 +68,7 @@ def decode_audio_window(
             "player, or convert it (e.g. `ffmpeg -i IN -c:a flac OUT.mkv`).",
         ) from error
     with container:
-        stream = default_stream(container.streams.audio)
+        stream = default_stream(container.streams.audio, languages)
         if stream is None:
             return None
         stats = DecodeStats()
