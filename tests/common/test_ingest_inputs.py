@@ -153,6 +153,9 @@ def test_folders_are_scanned_recursively_and_every_skip_is_listed(tmp_path: Path
     (folder / "escape.mp4").symlink_to(CLIP)  # a link out of the folder
     (folder / "day1" / "back").symlink_to(folder)  # a folder loop
     os.mkfifo(folder / "pipe.mp4")
+    (folder / "a.en.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nhi\n")
+    (folder / "lost.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nhi\n")
+    (folder / "old_run.jsonl").write_text("{}\n")
     result = plan(folder)
     assert sorted(Path(j.source).name for j in result.jobs) == [
         "a.mp4",
@@ -166,7 +169,10 @@ def test_folders_are_scanned_recursively_and_every_skip_is_listed(tmp_path: Path
         ".DS_Store": "hidden_file",
         "escape.mp4": "path_not_allowed",
         "pipe.mp4": "not_a_file",
+        "lost.srt": "orphan_subtitle",
+        "old_run.jsonl": "manifest_in_folder",
     }
+    assert next(j for j in result.jobs if Path(j.source).name == "a.mp4").subtitle == "hi"
     flat = plan(folder, options=IngestOptions(allowed_roots=(), recursive=False))
     assert "day1" in codes(flat) and codes(flat)["day1"] == "subfolder"
 
@@ -217,14 +223,28 @@ def test_audio_only_and_still_images_are_results_not_rejections(tmp_path: Path) 
     assert [r.code for r in only_audio.rejections] == ["nothing_to_analyse"]
 
 
-def test_embedded_subtitle_stream_is_used_without_a_sidecar(tmp_path: Path) -> None:
+SUBTITLE_SOURCES = {
+    ".srt": "1\n00:00:00,500 --> 00:00:02,000\nHello <i>there</i> &amp; welcome\n",
+    ".ass": "[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, "
+    "Fontsize\nStyle: Default,Arial,20\n\n[Events]\nFormat: Layer, Start, End, Style, Name, "
+    "MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,"
+    "0,,Hello {\\i1}there{\\i0} & welcome\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SUBTITLE_SOURCES))
+def test_embedded_subtitle_stream_is_used_without_a_sidecar(tmp_path: Path, kind: str) -> None:
     import av
 
-    srt = tmp_path / "source.srt"
-    srt.write_text("1\n00:00:00,500 --> 00:00:02,000\nHello <i>there</i> &amp; welcome\n")
+    source = tmp_path / f"source{kind}"
+    source.write_text(SUBTITLE_SOURCES[kind])
     video = make_media(tmp_path / "plain.mkv", np.zeros(22_050 * 2, np.float32), "h264", "aac")
     muxed = tmp_path / "with_subs.mkv"
-    with av.open(str(video)) as media, av.open(str(srt)) as subs, av.open(str(muxed), "w") as out:
+    with (
+        av.open(str(video)) as media,
+        av.open(str(source)) as subs,
+        av.open(str(muxed), "w") as out,
+    ):
         streams = {s.index: out.add_stream_from_template(s) for s in media.streams}
         sub_out = out.add_stream_from_template(subs.streams.subtitles[0])
         for packet in media.demux():

@@ -133,8 +133,14 @@ def _classify(path: Path, root: Path) -> Found | Skipped | None:
         return Skipped(path, "hidden_file", f"{path} was skipped: hidden files are not read.")
     if suffix in MEDIA_SUFFIXES:
         return Found(path, root)
-    if suffix in SIDECAR_SUFFIXES or suffix in MANIFEST_SUFFIXES:
-        return None  # read with its media file; manifests are read only when named
+    if suffix in MANIFEST_SUFFIXES:
+        return Skipped(
+            path,
+            "manifest_in_folder",
+            f"{path} was not read: a manifest is read only when it is named as an input.",
+        )
+    if suffix in SIDECAR_SUFFIXES:
+        return None  # read with its media file; see _orphans
     if info.st_size == 0:
         return Skipped(path, "empty_file", f"{path} was skipped: it is empty.")
     if _is_media(resolved):
@@ -144,6 +150,21 @@ def _classify(path: Path, root: Path) -> Found | Skipped | None:
         "not_media",
         f"{path} was skipped: it is not a video, audio or image file FFmpeg recognises.",
     )
+
+
+def _orphans(children: list[Path], media: list[str]) -> Iterator[Skipped]:
+    """Subtitle files that no media file of their folder claims (``clip.en.srt``: ``clip.*``)."""
+    stems = [name.rsplit(".", 1)[0] + "." for name in media]
+    for child in children:
+        if child.suffix.lower() not in SIDECAR_SUFFIXES or child.name.startswith("."):
+            continue
+        if not any(child.name.startswith(stem) for stem in stems):
+            yield Skipped(
+                child,
+                "orphan_subtitle",
+                f"{child} was skipped: no media file beside it has its name "
+                "(clip.srt and clip.en.srt go with clip.mp4).",
+            )
 
 
 def scan_folder(folder: Path, recursive: bool = True) -> Iterator[Found | Skipped]:
@@ -169,6 +190,7 @@ def scan_folder(folder: Path, recursive: bool = True) -> Iterator[Found | Skippe
             continue
         seen.add(real)
         subfolders: list[Path] = []
+        media: list[str] = []
         for child in children:
             if child.is_dir() and not child.name.startswith("."):
                 if recursive:
@@ -183,6 +205,9 @@ def scan_folder(folder: Path, recursive: bool = True) -> Iterator[Found | Skippe
             verdict = _classify(child, root)
             if verdict is not None:
                 yield verdict
+            if isinstance(verdict, Found):
+                media.append(child.name)
+        yield from _orphans(children, media)
         for sub in subfolders:
             try:
                 inside = sub.resolve(strict=True).is_relative_to(root)
