@@ -192,6 +192,18 @@ def test_manifest_paths_may_not_climb_out_of_its_folder(tmp_path: Path) -> None:
     assert [r.code for r in result.rejections] == ["path_not_allowed", "path_not_allowed"]
 
 
+def test_a_sidecar_linking_out_of_the_folder_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "private.srt"
+    outside.write_text("1\n00:00:00,000 --> 00:00:01,000\nsecret words\n")
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(CLIP, folder / "clip.mp4")
+    (folder / "clip.srt").symlink_to(outside)
+    (job,) = plan(folder).jobs
+    assert job.subtitle is None
+    assert job.subtitle_error is not None and job.subtitle_error.code == "path_not_allowed"
+
+
 def test_allowed_roots_are_enforced_at_ingest_in_every_mode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

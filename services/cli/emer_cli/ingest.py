@@ -204,6 +204,26 @@ def _modalities_for(
     return (Modality.VISUAL,)
 
 
+def _check_sidecar_root(sidecar: Path, entry: ManifestEntry, options: IngestOptions) -> None:
+    """A sidecar is held to its media's roots: a link may not read text from elsewhere."""
+    try:
+        resolved = sidecar.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return  # reading it says what is wrong
+    roots = [entry.root] if entry.root is not None else []
+    outside = bool(roots) and not any(resolved.is_relative_to(root) for root in roots)
+    if not outside and options.allowed_roots:
+        outside = not any(
+            resolved.is_relative_to(root.expanduser().resolve()) for root in options.allowed_roots
+        )
+    if outside:
+        raise SubtitleError(
+            "path_not_allowed",
+            f"{sidecar} was not read: it links to {resolved}, outside the folders media may be "
+            "read from.",
+        )
+
+
 def _subtitles(
     entry: ManifestEntry, media: Path, info: MediaInfo, options: IngestOptions
 ) -> tuple[SubtitleTrack | None, str | None, ErrorInfo | None]:
@@ -217,6 +237,7 @@ def _subtitles(
     if candidates:
         sidecar = candidates[0]
         try:
+            _check_sidecar_root(sidecar, entry, options)
             track = read_subtitle_track(sidecar, info.fps)
         except SubtitleError as error:
             # The clip is still analysed (the transcript replaces the subtitle); the
