@@ -81,9 +81,8 @@ class _Decoder:
         return frames, ok
 
     def feed(self, packet: av.Packet[Any]) -> list[av.frame.Frame]:
-        data = bytes(packet)
         if self.parsing:
-            frames, ok = self._through_parser(data)
+            frames, ok = self._through_parser(bytes(packet))
             self.trial_frames += len(frames)
             if self.trial_left > 0:
                 self.trial_left -= 1
@@ -99,7 +98,7 @@ class _Decoder:
         if not self.parser_failed:
             self.parsing, self.stats.parsed = True, True
             self.trial_left, self.trial_frames = PARSER_TRIAL_PACKETS, 0
-            frames, ok = self._through_parser(data)
+            frames, ok = self._through_parser(bytes(packet))
             self.trial_frames += len(frames)
             if ok or frames:
                 return frames

@@ -66,10 +66,15 @@ def spoken(tmp_path_factory: pytest.TempPathFactory):
 
 def _make_or_skip(path: Path, spoken, video: str | None, audio: str) -> Path:
     try:
-        return make_media(path, spoken, video, audio)
+        made = make_media(path, spoken, video, audio)
     except (av.error.FFmpegError, ValueError) as error:
         # not a failure of emer: this FFmpeg build or this muxer cannot write the pair
         pytest.skip(f"cannot write {audio}/{video} into {path.suffix}: {error}")
+    with av.open(str(made)) as container:
+        if not container.streams.audio:
+            # MPEG-TS stores PCM/FLAC as opaque private data that no demuxer reads back
+            pytest.skip(f"{path.suffix} does not carry {audio} as an audio stream")
+    return made
 
 
 def _heard(analyzer: AudioAnalyzer, path: Path) -> str:
