@@ -148,6 +148,7 @@ def test_folders_are_scanned_recursively_and_every_skip_is_listed(tmp_path: Path
     shutil.copy(CLIP, folder / "no_suffix_video")  # recognised by probing
     make_media(folder / "day1" / "broadcast.ts", np.zeros(22_050, np.float32), "mpeg2", "ac3")
     (folder / "notes.docx").write_bytes(b"PK\x03\x04 not media" * 10)
+    (folder / "release.nfo").write_text("ripped by nobody\n" * 5)  # FFmpeg's tty demuxer
     (folder / "loop.mp4").symlink_to(folder / "loop.mp4")
     (folder / ".DS_Store").write_bytes(b"\x00" * 10)
     (folder / "escape.mp4").symlink_to(CLIP)  # a link out of the folder
@@ -165,6 +166,7 @@ def test_folders_are_scanned_recursively_and_every_skip_is_listed(tmp_path: Path
     ]
     assert codes(result) == {
         "notes.docx": "not_media",
+        "release.nfo": "not_media",
         "loop.mp4": "symlink_loop",
         ".DS_Store": "hidden_file",
         "escape.mp4": "path_not_allowed",

@@ -77,6 +77,8 @@ AUDIO_SUFFIXES = frozenset(
 IMAGE_SUFFIXES = frozenset([".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"])
 MEDIA_SUFFIXES = VIDEO_SUFFIXES | AUDIO_SUFFIXES | IMAGE_SUFFIXES
 MANIFEST_SUFFIXES = frozenset({".csv", ".jsonl"})
+TEXT_DEMUXERS = frozenset({"tty"})
+"""FFmpeg renders text files (.nfo, .asc, ...) as video through these; they are not media."""
 PROBE_BYTES = 1 << 20  # FFmpeg reads at most this much of an unknown file to recognise it
 
 
@@ -101,6 +103,8 @@ def _is_media(path: Path) -> bool:
     """Whether FFmpeg recognises the file as audio, video or an image (no decoding)."""
     try:
         with av.open(str(path), options={"probesize": str(PROBE_BYTES)}) as container:
+            if container.format.name in TEXT_DEMUXERS:
+                return False
             return bool(container.streams.video or container.streams.audio)
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
         return False
