@@ -163,7 +163,8 @@ def unaligned_avi(path: Path, samples: np.ndarray, audio: str, muxer: str, chunk
 
 
 def damaged(source: Path, target: Path, kind: str, seed: int = 14) -> Path:
-    """A damaged copy of ``source``: ``truncated``, ``zeroed`` middle or ``flipped`` bytes."""
+    """A damaged copy of ``source``: ``truncated``, ``zeroed`` middle, ``flipped`` bytes, or
+    ``no_index`` (AVI and MKV only)."""
     data = bytearray(source.read_bytes())
     size = len(data)
     if kind == "truncated":
@@ -175,6 +176,10 @@ def damaged(source: Path, target: Path, kind: str, seed: int = 14) -> Path:
         # the first kilobyte holds the headers: damage the payload, as a bad disk would
         for offset in rng.integers(1024, size, size // 200):
             data[int(offset)] ^= 0xFF
+    elif kind == "no_index":
+        # AVI's idx1 chunk and Matroska's Cues element come last in files PyAV writes
+        marker = {".avi": b"idx1", ".mkv": b"\x1c\x53\xbb\x6b"}[source.suffix]
+        data = data[: data.rindex(marker)]
     else:
         raise ValueError(kind)
     target.write_bytes(bytes(data))

@@ -144,6 +144,19 @@ def test_damaged_media_give_what_survives_or_a_plain_error(
         assert 0 < window.duration_s < len(spoken) / 22_050
 
 
+@pytest.mark.parametrize(
+    ("container", "video", "audio"), [("avi", "mpeg4", "mp3"), ("mkv", "h264", "aac")]
+)
+def test_files_without_their_index_still_give_the_words(
+    tmp_path: Path, spoken, analyzer: AudioAnalyzer, container: str, video: str, audio: str
+) -> None:
+    source = make_media(tmp_path / f"good.{container}", spoken, video, audio)
+    path = damaged(source, tmp_path / f"no_index.{container}", "no_index")
+    assert path.stat().st_size < source.stat().st_size
+    text = _heard(analyzer, path)
+    assert all(word in text for word in SPOKEN_WORDS), text
+
+
 def test_damage_is_reported_as_a_share_and_in_words(
     tmp_path: Path, spoken, analyzer: AudioAnalyzer
 ) -> None:
