@@ -81,6 +81,21 @@ def test_bad_jsonl_rows_are_rejected_row_by_row(tmp_path: Path) -> None:
     )
 
 
+def test_bad_csv_rows_are_rejected_and_good_ones_kept(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        f'path,clip_id\n{CLIP},first\n"{CLIP}\0",nul\n,empty\n{CLIP},last\n'
+        f'{CLIP},huge,"{"x" * 200_000}"\n'
+    )
+    result = plan(manifest)
+    assert [j.clip_id for j in result.jobs] == ["first", "last"]
+    assert [r.message.split(": ", 1)[1] for r in result.rejections] == [
+        "its path contains a NUL character.",
+        "it has no 'path'.",
+        "it is not valid CSV (field larger than field limit (131072)); later lines unread.",
+    ]
+
+
 def test_long_shared_clip_ids_are_shortened_with_a_stable_hash(tmp_path: Path) -> None:
     manifest = tmp_path / "m.jsonl"
     long_id = "interview " * 30

@@ -8,6 +8,7 @@ fixed windows, and the services decode only their clip's span. Anything unusable
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ from emer_common.subtitles import (
     sidecar_candidates,
     text_in_span,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MANIFEST_SUFFIXES",
@@ -165,6 +168,18 @@ def plan_jobs(
             jobs, rejections = _jobs_for(job_id, item, options, modalities, used)
         except PermanentError as error:
             plan.rejections.append(Rejection(str(item.path), error.code, error.message))
+            continue
+        except (OSError, ValueError, RuntimeError):
+            # one odd input must not take the batch down; the traceback goes to the log
+            log.exception("ingest of %s failed", item.path)
+            plan.rejections.append(
+                Rejection(
+                    str(item.path),
+                    "ingest_failed",
+                    f"{item.path} was skipped: it could not be read or planned; see the log "
+                    "for details.",
+                )
+            )
             continue
         plan.jobs.extend(jobs)
         plan.rejections.extend(rejections)

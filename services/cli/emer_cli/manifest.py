@@ -54,8 +54,12 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
     """(line number, parsed row) pairs; a broken JSONL line gives its error as the row."""
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(text.splitlines())
-        for row in reader:
-            yield reader.line_num, row
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as error:
+            # the csv module cannot resynchronise after a broken line: the rest is unread
+            yield reader.line_num, ValueError(f"it is not valid CSV ({error}); later lines unread")
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -69,12 +73,16 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
 def _entry(path: Path, row: object) -> ManifestEntry:
     """One row as an entry; ``ValueError`` with a plain reason for rows that cannot be used."""
     if isinstance(row, ValueError):
+        if path.suffix.lower() == ".csv":
+            raise row
         raise ValueError("it is not valid JSON") from row
     if not isinstance(row, dict):
         raise ValueError('it is not an object like {"path": "clip.mp4"}')
     raw_path = row.get("path")
     if not raw_path or not isinstance(raw_path, str):
         raise ValueError("it has no 'path'")
+    if "\0" in raw_path:
+        raise ValueError("its path contains a NUL character")
     raw_labels = row.get("labels") or ()
     if isinstance(raw_labels, str):
         labels = [x.strip() for x in raw_labels.replace(";", ",").split(",") if x.strip()]
