@@ -85,3 +85,21 @@ def test_a_still_image_is_read_as_one_frame(
     assert len(sample.frames) == 1 and sample.frames[0].rgb.shape == astronaut.shape
     findings = analyzer.analyze(path, 0.0, None)
     assert findings.status.value == "ok", findings.description
+
+
+def test_variable_frame_rate_frames_keep_their_own_times(tmp_path: Path) -> None:
+    from fractions import Fraction
+
+    path = tmp_path / "vfr.mkv"
+    pts = [0, 1, 2, 9, 10, 25, 26, 39]  # tenths of a second, irregular gaps
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 10)
+        for value in pts:
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 100, np.uint8))
+            frame.pts, frame.time_base = value, Fraction(1, 10)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    sample = sample_frames(path, 0.0, 4.0, 4, 64)
+    assert [round(f.time_s, 1) for f in sample.frames] == [0.2, 1.0, 2.5, 3.9]
