@@ -18,6 +18,7 @@ import av.error
 from nats.js import JetStreamContext
 
 from emer_common.contracts import MediaRef
+from emer_common.decoding import default_stream, plain_reason
 from emer_common.errors import PermanentError
 
 
@@ -34,6 +35,8 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    still_image: bool = False
+    """A single picture (JPEG, PNG, ...), read by the visual modality only."""
 
 
 def check_allowed(path: Path, allowed_roots: tuple[Path, ...]) -> Path:
@@ -50,9 +53,16 @@ def check_allowed(path: Path, allowed_roots: tuple[Path, ...]) -> Path:
     )
 
 
+def _is_image_format(name: str) -> bool:
+    # FFmpeg's demuxers of single pictures: image2 (by suffix) and the *_pipe ones (by content)
+    return name == "image2" or name.endswith("_pipe")
+
+
 def probe(path: Path) -> MediaInfo:
     """Read stream metadata; raise ``MediaError`` with a precise code for unusable files."""
     if not path.exists():
+        if path.is_symlink():
+            raise MediaError("broken_link", f"{path} is a link that loops or points to nothing")
         raise MediaError("not_found", f"{path} does not exist")
     if not path.is_file():
         raise MediaError("not_a_file", f"{path} is not a regular file")
@@ -60,8 +70,8 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError("empty_file", f"{path} is empty (0 bytes)")
     try:
         with av.open(str(path)) as container:
-            video = container.streams.video[0] if container.streams.video else None
-            audio = container.streams.audio[0] if container.streams.audio else None
+            video = default_stream(container.streams.video)
+            audio = default_stream(container.streams.audio)
             if video is None and audio is None:
                 raise MediaError("no_media_streams", f"{path} has no video or audio stream")
             duration = None
@@ -75,15 +85,18 @@ def probe(path: Path) -> MediaInfo:
                 duration_s=duration,
                 has_video=video is not None,
                 has_audio=audio is not None,
-                width=video.codec_context.width if video is not None else None,
-                height=video.codec_context.height if video is not None else None,
+                width=video.width if video is not None else None,
+                height=video.height if video is not None else None,
                 fps=fps,
+                still_image=audio is None and _is_image_format(container.format.name),
             )
     except MediaError:
         raise
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
         raise MediaError(
-            "unreadable_media", f"{path} is not a readable video/audio file: {error}"
+            "unreadable_media",
+            f"{path} cannot be read as video or audio: {plain_reason(error)}. Check that it "
+            "plays in a media player, or convert it (e.g. `ffmpeg -i IN OUT.mp4`).",
         ) from error
 
 

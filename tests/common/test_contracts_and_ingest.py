@@ -58,12 +58,14 @@ def test_srt_and_vtt_cues() -> None:
     assert parse_cues(vtt)[0].text == "Hi"
 
 
-def test_non_utf8_subtitle_is_rejected_clearly(tmp_path: Path) -> None:
+def test_gb18030_subtitle_is_read_and_binary_one_rejected_clearly(tmp_path: Path) -> None:
     path = tmp_path / "x.srt"
-    path.write_bytes("1\n00:00:00,000 --> 00:00:01,000\n你好\n".encode("gb18030"))
+    path.write_bytes("1\n00:00:00,000 --> 00:00:01,000\n我不知道该怎么办\n".encode("gb18030"))
+    assert read_subtitle(path)[0].text == "我不知道该怎么办"
+    path.write_bytes(b"\x00\x9f\x92\x00\xff" * 40)
     with pytest.raises(SubtitleError) as error:
         read_subtitle(path)
-    assert error.value.code == "subtitle_not_utf8" and "iconv" in error.value.message
+    assert error.value.code == "subtitle_encoding_unknown" and "iconv" in error.value.message
 
 
 def test_long_videos_split_by_cues_else_windows() -> None:

@@ -36,12 +36,18 @@ def test_utf16_with_bom(tmp_path: Path) -> None:
     assert read_subtitle_text(path) == "谢谢你"
 
 
-def test_gb18030_file_gives_a_clear_status(tmp_path: Path) -> None:
+def test_gb18030_file_is_read(tmp_path: Path) -> None:
     path = tmp_path / "clip.srt"
     path.write_bytes(SRT.replace("Thank you.", "谢谢你。").encode("gb18030"))
+    assert read_subtitle_text(path) == "谢谢你。 I'm sorry."
+
+
+def test_undecodable_file_gives_a_clear_status(tmp_path: Path) -> None:
+    path = tmp_path / "clip.srt"
+    path.write_bytes(b"\x00\x9f\x92\x00\xff" * 40)
     with pytest.raises(SubtitleError) as raised:
         read_subtitle_text(path)
-    assert raised.value.code == "subtitle_not_utf8"
+    assert raised.value.code == "subtitle_encoding_unknown"
     assert "iconv" in raised.value.message
 
 

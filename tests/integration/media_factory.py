@@ -32,11 +32,10 @@ def broken_inputs(folder: Path) -> dict[str, Path]:
     return {"corrupt": corrupt, "empty": empty, "not_video": not_video}
 
 
-def clip_with_non_utf8_subtitle(folder: Path) -> Path:
+def clip_with_unreadable_subtitle(folder: Path) -> Path:
+    """A clip whose sidecar is binary junk in no text encoding (GB18030 and Big5 are read)."""
     folder.mkdir(parents=True, exist_ok=True)
-    video = folder / "gbk_subtitle.mp4"
+    video = folder / "junk_subtitle.mp4"
     shutil.copy(SAMPLES / "worried_call.mp4", video)
-    (folder / "gbk_subtitle.srt").write_bytes(
-        "1\n00:00:00,300 --> 00:00:03,000\n我不知道该怎么办\n".encode("gb18030")
-    )
+    (folder / "junk_subtitle.srt").write_bytes(b"\x00\x9f\x92\x00\xff" * 40)
     return video

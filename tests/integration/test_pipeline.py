@@ -13,7 +13,7 @@ from emer_common.settings import BusSettings
 from tests.conftest import SAMPLES
 from tests.integration.media_factory import (
     broken_inputs,
-    clip_with_non_utf8_subtitle,
+    clip_with_unreadable_subtitle,
     video_without_audio,
 )
 
@@ -25,11 +25,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     """One embedded run over the samples plus every kind of bad input."""
     media = tmp_path_factory.mktemp("media")
     silent = video_without_audio(media / "no_audio.mp4")
-    gbk = clip_with_non_utf8_subtitle(media / "gbk")
+    junk = clip_with_unreadable_subtitle(media / "junk")
     broken = broken_inputs(media / "broken")
     out = tmp_path_factory.mktemp("out")
     options = AnalyzeOptions(
-        inputs=(SAMPLES, silent, gbk, *broken.values()),
+        inputs=(SAMPLES, silent, junk, *broken.values()),
         out_dir=out,
         bus=BusSettings(nats_url=None),
         timeout_s=600,
@@ -59,10 +59,10 @@ def test_missing_audio_still_gives_a_result(batch) -> None:  # type: ignore[no-u
     assert result.labels and result.explanation
 
 
-def test_non_utf8_subtitle_falls_back_to_the_transcript(batch) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_subtitle_falls_back_to_the_transcript(batch) -> None:  # type: ignore[no-untyped-def]
     outcome, _ = batch
-    result = {r.clip_id: r for r in outcome.results}["gbk_subtitle"]
-    assert any(e.code == "subtitle_not_utf8" for e in result.errors)
+    result = {r.clip_id: r for r in outcome.results}["junk_subtitle"]
+    assert any(e.code == "subtitle_encoding_unknown" for e in result.errors)
     assert result.clues[Modality.TEXT].status is ClueStatus.OK
     assert "transcript" in result.clues[Modality.TEXT].description.lower()
 
@@ -74,6 +74,9 @@ def test_bad_inputs_are_rejected_with_reasons_and_the_rest_completes(batch) -> N
         "corrupt.mp4": "unreadable_media",
         "empty.mp4": "empty_file",
         "notes.mp4": "unreadable_media",
+        # the samples folder's other files are listed as skipped, not silently dropped
+        "README.md": "not_media",
+        "provenance.json": "not_media",
     }
     assert outcome.status.done_clips == outcome.status.total_clips == 5
 
@@ -87,5 +90,5 @@ def test_outputs_are_written(batch) -> None:  # type: ignore[no-untyped-def]
         r["type"] == "emer.result.v2" and "explanation" in r and "labels" in r for r in records
     )
     job = json.loads((out / "job.json").read_text())
-    assert job["status"]["state"] == "done" and len(job["rejected"]) == 3
+    assert job["status"]["state"] == "done" and len(job["rejected"]) == 5
     assert (out / "report.html").read_text().startswith("<!doctype html>")

@@ -104,7 +104,9 @@ class AudioAnalyzer:
 
         Raises ``emer_common.media.MediaError`` when the file cannot be decoded.
         """
-        window = decode_audio_window(path, start_s, end_s, self.settings.max_window_s)
+        window = decode_audio_window(
+            path, start_s, end_s, self.settings.max_window_s, self.settings.stream_languages
+        )
         if window is None:
             return ModalityFindings.no_signal(
                 "no_audio_track", "The clip has no audio track.", self.models
@@ -186,6 +188,18 @@ class AudioAnalyzer:
             top = max(probabilities, key=probabilities.__getitem__)
             description += (
                 f" A speech-emotion model rates the voice as {top} (p={probabilities[top]:.2f})."
+            )
+        if window.decoded_share < 1.0:
+            evidence.append(
+                Evidence(
+                    name="decoded_share",
+                    value=round(window.decoded_share, 3),
+                    norm="share of the window's audio packets that decoded; 1 when none is damaged",
+                )
+            )
+            description += (
+                f" Part of the audio is damaged: {window.decoded_share:.0%} of it decoded, and "
+                "these clues describe that part only."
             )
         if window.truncated:
             evidence.append(

@@ -16,6 +16,7 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 
+from emer_common.decoding import DecodeStats, default_stream, plain_reason, tolerant_frames
 from emer_common.media import MediaError
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class AudioWindow:
     sample_rate: int
     start_s: float
     truncated: bool = False  # True when the window was cut at ``max_window_s``
+    decoded_share: float = 1.0  # share of the window's packets that decoded (damage skipped)
 
     @property
     def duration_s(self) -> float:
@@ -41,9 +43,15 @@ class AudioWindow:
 
 
 def decode_audio_window(
-    path: Path, start_s: float, end_s: float | None, max_window_s: float
+    path: Path,
+    start_s: float,
+    end_s: float | None,
+    max_window_s: float,
+    languages: tuple[str, ...] = (),
 ) -> AudioWindow | None:
-    """Decode ``[start_s, end_s)`` of ``path``'s first audio stream; None when it has none.
+    """Decode ``[start_s, end_s)`` of ``path``'s audio; None when it has no audio stream.
+
+    Among several audio streams, the first in one of ``languages`` is read, else the default.
 
     Raises ``MediaError`` when the file cannot be opened or its audio cannot be decoded.
     """
@@ -54,21 +62,38 @@ def decode_audio_window(
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
-        raise MediaError("unreadable_media", f"{path} cannot be opened: {error}") from error
+        raise MediaError(
+            "unreadable_media",
+            f"{path} cannot be opened: {plain_reason(error)}. Check that it plays in a media "
+            "player, or convert it (e.g. `ffmpeg -i IN -c:a flac OUT.mkv`).",
+        ) from error
     with container:
-        if not container.streams.audio:
+        stream = default_stream(container.streams.audio, languages)
+        if stream is None:
             return None
-        stream = container.streams.audio[0]
-        try:
-            samples = _decode_stream(container, stream, start_s, stop_s)
-        except (av.error.FFmpegError, ValueError) as error:
-            raise MediaError(
-                "undecodable_audio", f"the audio of {path} cannot be decoded: {error}"
-            ) from error
+        stats = DecodeStats()
+        samples = _decode_stream(container, stream, start_s, stop_s, stats)
+    if stats.frames == 0 and stats.packets > 0:
+        raise MediaError(
+            "undecodable_audio",
+            f"the audio of {path} could not be decoded: none of its {stats.packets} "
+            f"{stats.codec} packets in the window could be read. Check that the "
+            "sound plays in a media player; re-encoding the audio "
+            "(e.g. `ffmpeg -i IN -c:v copy -c:a aac OUT.mp4`) usually fixes it.",
+        )
+    if stats.damaged:
+        log.warning(
+            "audio of %s: %d of %d packets were damaged and skipped",
+            path,
+            stats.damaged,
+            stats.packets,
+        )
     truncated = truncated and len(samples) >= int((stop_s - start_s) * SAMPLE_RATE)
     if truncated:
         log.warning("audio of %s analysed only up to %.1f s (max_window_s)", path, stop_s)
-    return AudioWindow(samples, SAMPLE_RATE, start_s, truncated=truncated)
+    return AudioWindow(
+        samples, SAMPLE_RATE, start_s, truncated=truncated, decoded_share=stats.decoded_share
+    )
 
 
 def _decode_stream(
@@ -76,6 +101,7 @@ def _decode_stream(
     stream: av.audio.stream.AudioStream,
     start_s: float,
     stop_s: float,
+    stats: DecodeStats,
 ) -> FloatArray:
     if start_s > SEEK_MARGIN_S and stream.time_base is not None:
         target = int((start_s - SEEK_MARGIN_S) / stream.time_base)
@@ -97,10 +123,20 @@ def _decode_stream(
             pieces.append(piece.copy())
             filled += len(piece)
 
-    for frame in container.decode(stream):
+    for frame in tolerant_frames(container, stream, stats):
+        if not isinstance(frame, av.AudioFrame):
+            continue
         if first_time is None:
-            first_time = float(frame.time) if frame.time is not None else 0.0
-        for resampled in resampler.resample(frame):
+            # frames out of a codec parser carry no time: their packet's time stands in
+            known = frame.time if frame.time is not None else stats.packet_time_s
+            first_time = float(known) if known is not None else 0.0
+        try:
+            chunks = resampler.resample(frame)
+        except ValueError:
+            # the layout or rate changed mid-stream: a fresh resampler takes the new one
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            chunks = resampler.resample(frame)
+        for resampled in chunks:
             take(np.asarray(resampled.to_ndarray(), dtype=np.float32).reshape(-1))
         if filled >= capacity:
             break

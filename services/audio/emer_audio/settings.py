@@ -69,3 +69,9 @@ class AudioSettings(ServiceSettings):
     max_window_s: float = Field(
         default=600.0, gt=0, description="Longest span of audio decoded for one clip."
     )
+    stream_languages: tuple[str, ...] = Field(
+        default=(),
+        description="Preferred audio-track languages, in order (ISO 639, e.g. ['eng', 'en']), "
+        "for files with several tracks; default: the track the file marks default, else the "
+        "first.",
+    )

@@ -7,49 +7,65 @@ fixed windows, and the services decode only their clip's span. Anything unusable
 
 from __future__ import annotations
 
-import csv
-import json
+import hashlib
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emer_cli.manifest import ManifestEntry, Rejection, read_manifest
+from emer_cli.scan import MANIFEST_SUFFIXES, MEDIA_SUFFIXES, Found, scan_folder
 from emer_common.contracts import (
     ClipJob,
     ErrorInfo,
     MediaRef,
     Modality,
     References,
+    encode,
     safe_token,
 )
+from emer_common.embedded_subtitles import read_embedded_subtitles
 from emer_common.errors import PermanentError
-from emer_common.media import MediaInfo, probe
+from emer_common.media import MediaError, MediaInfo, check_allowed, probe
+from emer_common.settings import MediaSettings
 from emer_common.subtitles import (
     Cue,
     SubtitleError,
-    find_sidecar,
-    read_subtitle,
+    SubtitleTrack,
+    read_subtitle_track,
+    sidecar_candidates,
     text_in_span,
 )
 
-MEDIA_SUFFIXES = frozenset(
-    {
-        ".mp4",
-        ".mkv",
-        ".avi",
-        ".mov",
-        ".webm",
-        ".m4v",
-        ".mpg",
-        ".mpeg",
-        ".flv",
-        ".wav",
-        ".mp3",
-        ".flac",
-        ".ogg",
-        ".m4a",
-    }
-)
-MANIFEST_SUFFIXES = frozenset({".csv", ".jsonl"})
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "MANIFEST_SUFFIXES",
+    "MEDIA_SUFFIXES",
+    "IngestOptions",
+    "IngestPlan",
+    "ManifestEntry",
+    "Rejection",
+    "clip_token",
+    "expand_inputs",
+    "plan_jobs",
+    "read_manifest",
+    "windows",
+]
+
+MAX_BASE_ID_CHARS = 80
+"""Longer names are cut and given a hash; the span index and a duplicate counter still fit
+within the 128 characters a clip id may have."""
+MAX_CLIP_SUBTITLE_CHARS = 16_000
+"""A clip's subtitle text is cut here: 15 s of speech is a few hundred characters, and the
+job must fit in one bus message."""
+MAX_JOB_BYTES = 512 * 1024
+"""A clip job larger than this could not be published (NATS caps messages at 1 MiB)."""
+
+
+def _configured_roots() -> tuple[Path, ...]:
+    # EMER_MEDIA_ALLOWED_ROOTS binds ingest as it binds the services, in every mode
+    return MediaSettings().allowed_roots
 
 
 @dataclass(frozen=True)
@@ -57,22 +73,10 @@ class IngestOptions:
     max_clip_s: float = 15.0  # videos up to this long stay one clip
     window_s: float = 8.0  # fixed window for long videos without subtitles
     min_clip_s: float = 0.5
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    clip_id: str | None
-    path: Path
-    subtitle: str | None = None
-    labels: tuple[str, ...] = ()
-    explanation: str | None = None
-
-
-@dataclass(frozen=True)
-class Rejection:
-    source: str
-    code: str
-    message: str
+    recursive: bool = True  # folder inputs: read subfolders too
+    subtitle_languages: tuple[str, ...] = ()  # preferred sidecar / stream languages, in order
+    allowed_roots: tuple[Path, ...] = field(default_factory=_configured_roots)
+    """When set, every media path must resolve inside one of these (links included)."""
 
 
 @dataclass
@@ -87,50 +91,39 @@ class IngestPlan:
         return tuple(sorted(found))
 
 
-def expand_inputs(paths: Iterable[Path]) -> Iterator[ManifestEntry | Rejection]:
+def clip_token(raw: str) -> str:
+    """A clip id for any name: safe characters, long names cut with a stable hash."""
+    token = safe_token(raw, max_len=len(raw) + 1)
+    if len(token) <= MAX_BASE_ID_CHARS:
+        return token
+    digest = hashlib.sha256(raw.encode("utf-8", errors="replace")).hexdigest()[:10]
+    return f"{token[: MAX_BASE_ID_CHARS - len(digest) - 1]}_{digest}"
+
+
+def _unique(clip_id: str, used: set[str]) -> str:
+    candidate, number = clip_id, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{clip_id}_{number}"
+    used.add(candidate)
+    return candidate
+
+
+def expand_inputs(
+    paths: Iterable[Path], recursive: bool = True
+) -> Iterator[ManifestEntry | Rejection]:
+    """Entries of files, folders (scanned) and manifests; each unusable item is a rejection."""
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.is_file() and child.suffix.lower() in MEDIA_SUFFIXES:
-                    yield ManifestEntry(None, child)
+            for item in scan_folder(path, recursive):
+                if isinstance(item, Found):
+                    yield ManifestEntry(None, item.path, root=item.root)
+                else:
+                    yield Rejection(str(item.path), item.code, item.message)
         elif path.suffix.lower() in MANIFEST_SUFFIXES:
-            try:
-                yield from read_manifest(path)
-            except (OSError, ValueError, KeyError) as error:
-                yield Rejection(str(path), "invalid_manifest", f"{path}: {error}")
+            yield from read_manifest(path)
         else:
             yield ManifestEntry(None, path)
-
-
-def read_manifest(path: Path) -> Iterator[ManifestEntry]:
-    """CSV (header: path[,clip_id,subtitle,labels,explanation]) or JSONL with the same keys.
-
-    ``labels`` is a comma- or semicolon-separated string (CSV) or a list (JSONL); relative
-    paths are relative to the manifest.
-    """
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        rows: list[dict[str, object]] = list(csv.DictReader(text.splitlines()))
-    else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    for number, row in enumerate(rows, start=2 if path.suffix.lower() == ".csv" else 1):
-        if not row.get("path"):
-            raise ValueError(f"row {number} has no 'path'")
-        media = Path(str(row["path"]))
-        raw_labels = row.get("labels") or ()
-        if isinstance(raw_labels, str):
-            labels = [x.strip() for x in raw_labels.replace(";", ",").split(",") if x.strip()]
-        elif isinstance(raw_labels, list | tuple):
-            labels = [str(x) for x in raw_labels]
-        else:
-            raise ValueError(f"row {number}: 'labels' must be a string or a list")
-        yield ManifestEntry(
-            clip_id=str(row["clip_id"]) if row.get("clip_id") else None,
-            path=media if media.is_absolute() else path.parent / media,
-            subtitle=str(row["subtitle"]) if row.get("subtitle") not in (None, "") else None,
-            labels=tuple(labels),
-            explanation=str(row["explanation"]) if row.get("explanation") else None,
-        )
 
 
 def windows(
@@ -164,17 +157,120 @@ def plan_jobs(
     options: IngestOptions,
     modalities: tuple[Modality, ...],
 ) -> IngestPlan:
+    """Clip jobs of every usable input; everything else is a rejection with its reason."""
     plan = IngestPlan()
     used: set[str] = set()
-    for item in expand_inputs(inputs):
+    for item in expand_inputs(inputs, options.recursive):
         if isinstance(item, Rejection):
             plan.rejections.append(item)
             continue
         try:
-            plan.jobs.extend(_jobs_for(job_id, item, options, modalities, used))
+            jobs, rejections = _jobs_for(job_id, item, options, modalities, used)
         except PermanentError as error:
             plan.rejections.append(Rejection(str(item.path), error.code, error.message))
+            continue
+        except (OSError, ValueError, RuntimeError):
+            # one odd input must not take the batch down; the traceback goes to the log
+            log.exception("ingest of %s failed", item.path)
+            plan.rejections.append(
+                Rejection(
+                    str(item.path),
+                    "ingest_failed",
+                    f"{item.path} was skipped: it could not be read or planned; see the log "
+                    "for details.",
+                )
+            )
+            continue
+        plan.jobs.extend(jobs)
+        plan.rejections.extend(rejections)
     return plan
+
+
+def _allowed_path(entry: ManifestEntry, options: IngestOptions) -> Path:
+    """The entry's media path, resolved, refused when it leaves its root or the allowed roots."""
+    try:
+        resolved = entry.path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        resolved = None
+    if resolved is None:
+        return entry.path  # probe says what is wrong with it
+    if entry.root is not None and not resolved.is_relative_to(entry.root):
+        raise MediaError(
+            "path_not_allowed",
+            f"{entry.path} was skipped: it resolves to {resolved}, outside the manifest's "
+            f"folder {entry.root}. Use an absolute path if that file is meant.",
+        )
+    if options.allowed_roots:
+        check_allowed(resolved, options.allowed_roots)
+    return resolved
+
+
+def _modalities_for(
+    info: MediaInfo, entry: ManifestEntry, wanted: tuple[Modality, ...]
+) -> tuple[Modality, ...]:
+    if not info.still_image:
+        return wanted
+    if Modality.VISUAL not in wanted:
+        raise MediaError(
+            "nothing_to_analyse",
+            f"{entry.path} is a still image, which only the visual modality reads, and the "
+            "visual modality was not asked for.",
+        )
+    return (Modality.VISUAL,)
+
+
+def _check_sidecar_root(sidecar: Path, entry: ManifestEntry, options: IngestOptions) -> None:
+    """A sidecar is held to its media's roots: a link may not read text from elsewhere."""
+    try:
+        resolved = sidecar.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return  # reading it says what is wrong
+    roots = [entry.root] if entry.root is not None else []
+    outside = bool(roots) and not any(resolved.is_relative_to(root) for root in roots)
+    if not outside and options.allowed_roots:
+        outside = not any(
+            resolved.is_relative_to(root.expanduser().resolve()) for root in options.allowed_roots
+        )
+    if outside:
+        raise SubtitleError(
+            "path_not_allowed",
+            f"{sidecar} was not read: it links to {resolved}, outside the folders media may be "
+            "read from.",
+        )
+
+
+def _subtitles(
+    entry: ManifestEntry, media: Path, info: MediaInfo, options: IngestOptions
+) -> tuple[SubtitleTrack | None, str | None, ErrorInfo | None]:
+    """The clip's cues, where they come from, and why a sidecar could not be used."""
+    if entry.subtitle is not None:
+        text = entry.subtitle[:MAX_CLIP_SUBTITLE_CHARS]
+        return SubtitleTrack([Cue(0.0, float("inf"), text)]), "manifest", None
+    if info.still_image:
+        return None, None, None
+    candidates = sidecar_candidates(entry.path, options.subtitle_languages)
+    if candidates:
+        sidecar = candidates[0]
+        try:
+            _check_sidecar_root(sidecar, entry, options)
+            track = read_subtitle_track(sidecar, info.fps)
+        except SubtitleError as error:
+            # The clip is still analysed (the transcript replaces the subtitle); the
+            # problem travels with it into the result.
+            return None, None, ErrorInfo(code=error.code, message=error.message)
+        warning = None
+        if track.skipped:
+            warning = ErrorInfo(
+                code="subtitle_cues_skipped",
+                message=f"{track.skipped} cue(s) of {sidecar} were skipped: their times are "
+                "negative or end before they start.",
+                permanent=False,
+            )
+        return track, str(sidecar), warning
+    embedded = read_embedded_subtitles(media, options.subtitle_languages)
+    if embedded is not None and embedded.cues:
+        return embedded, f"{entry.path} (embedded subtitle stream)", None
+    return None, None, None
 
 
 def _jobs_for(
@@ -183,50 +279,58 @@ def _jobs_for(
     options: IngestOptions,
     modalities: tuple[Modality, ...],
     used: set[str],
-) -> list[ClipJob]:
-    info: MediaInfo = probe(entry.path)
-    sidecar = find_sidecar(entry.path) if entry.subtitle is None else None
-    cues: list[Cue] = []
-    subtitle_error = None
-    if sidecar is not None:
-        try:
-            cues = read_subtitle(sidecar)
-        except SubtitleError as error:
-            # The clip is still analysed (the transcript replaces the subtitle); the
-            # problem travels with it into the result.
-            subtitle_error = ErrorInfo(code=error.code, message=error.message)
-            sidecar = None
-    if entry.subtitle is not None:
-        cues = [Cue(0.0, float("inf"), entry.subtitle)]
+) -> tuple[list[ClipJob], list[Rejection]]:
+    media = _allowed_path(entry, options)
+    info: MediaInfo = probe(media)
+    clip_modalities = _modalities_for(info, entry, modalities)
+    track, subtitle_source, subtitle_error = _subtitles(entry, media, info, options)
+    cues: list[Cue] = track.cues if track is not None else []
     spans = windows(info.duration_s, cues, options)
-    base = safe_token(entry.clip_id or entry.path.stem)
+    base = clip_token(entry.clip_id or entry.path.stem)
     references = (
         References(labels=entry.labels, explanation=entry.explanation)
         if entry.labels or entry.explanation
         else None
     )
-    jobs = []
+    jobs: list[ClipJob] = []
+    rejections: list[Rejection] = []
     for index, (start, end) in enumerate(spans):
-        clip_id = base if len(spans) == 1 else f"{base}_{index:04d}"
-        while clip_id in used:
-            clip_id = f"{clip_id}_dup"
-        used.add(clip_id)
+        clip_id = _unique(base if len(spans) == 1 else f"{base}_{index:04d}", used)
         subtitle = (text_in_span(cues, start, end) or None) if cues else None
-        jobs.append(
-            ClipJob(
-                job_id=job_id,
-                clip_id=clip_id,
-                source=str(entry.path),
-                media=MediaRef(kind="path", path=str(entry.path.resolve())),
-                start_s=round(start, 3),
-                end_s=None if end is None else round(end, 3),
-                subtitle=subtitle,
-                subtitle_source=str(sidecar)
-                if sidecar
-                else ("manifest" if entry.subtitle else None),
-                references=references if len(spans) == 1 else None,
-                modalities=modalities,
-                subtitle_error=subtitle_error,
+        error = subtitle_error
+        if subtitle is not None and len(subtitle) > MAX_CLIP_SUBTITLE_CHARS:
+            subtitle = subtitle[:MAX_CLIP_SUBTITLE_CHARS]
+            error = error or ErrorInfo(
+                code="subtitle_truncated",
+                message=f"the subtitle of {entry.path} between {start:.1f} s and "
+                f"{end if end is not None else 'the end'} s is longer than "
+                f"{MAX_CLIP_SUBTITLE_CHARS} characters; only its start was used.",
+                permanent=False,
             )
+        job = ClipJob(
+            job_id=job_id,
+            clip_id=clip_id,
+            source=str(entry.path),
+            media=MediaRef(kind="path", path=str(media.resolve())),
+            start_s=round(start, 3),
+            end_s=None if end is None else round(end, 3),
+            subtitle=subtitle,
+            subtitle_source=subtitle_source,
+            references=references if len(spans) == 1 else None,
+            modalities=clip_modalities,
+            subtitle_error=error,
         )
-    return jobs
+        size = len(encode(job))
+        if size > MAX_JOB_BYTES:
+            rejections.append(
+                Rejection(
+                    f"{entry.path} [{start:.1f}-{end if end is not None else 'end'} s]",
+                    "clip_too_large",
+                    f"clip {clip_id} of {entry.path} was skipped: its description is "
+                    f"{size // 1024} kB, more than the {MAX_JOB_BYTES // 1024} kB a clip may "
+                    "carry (long labels or explanation in the manifest?).",
+                )
+            )
+            continue
+        jobs.append(job)
+    return jobs, rejections

@@ -94,14 +94,34 @@ class VisualAnalyzer:
         )
         if not sample.frames:
             if info.duration_s is None or start_s < info.duration_s:
-                raise MediaError("unreadable_media", f"{path}: no video frame could be decoded")
+                raise MediaError(
+                    "unreadable_media",
+                    f"no video frame of {path} could be decoded; check that it plays in a "
+                    "media player, or re-encode it (e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`).",
+                )
             return ModalityFindings.no_signal(
                 "no_frames_in_range",
                 f"The video ends at {info.duration_s:.1f} s, before the clip starts "
                 f"({start_s:.1f} s).",
                 self.models,
             )
-        return self.analyze_frames(sample.frames, sample.shot_changes_s, sample.motion_frames)
+        findings = self.analyze_frames(sample.frames, sample.shot_changes_s, sample.motion_frames)
+        if sample.decoded_share >= 1.0:
+            return findings
+        damage = Evidence(
+            name="decoded_share",
+            value=round(sample.decoded_share, 3),
+            norm="share of the span's video packets that decoded; 1 when none is damaged",
+        )
+        note = (
+            f" Part of the video is damaged: {sample.decoded_share:.0%} of it decoded, and "
+            "these clues describe that part only."
+        )
+        return dataclasses.replace(
+            findings,
+            description=findings.description + note,
+            evidence=(*findings.evidence, damage),
+        )
 
     def _motion_count(self, start_s: float, end_s: float | None) -> int:
         """Extra head-movement frames for the span: ``motion_fps`` per second, capped."""

@@ -20,6 +20,7 @@ import av
 import av.error
 import numpy as np
 
+from emer_common.decoding import DecodeStats, default_stream, plain_reason, tolerant_frames
 from emer_common.media import MediaError
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class FrameSample:
     shot_changes_s: tuple[float, ...] = ()
     motion_frames: tuple[SampledFrame, ...] = ()
     """Extra evenly spaced frames for head movement only (none unless asked for)."""
+    decoded_share: float = 1.0
+    """Share of the span's video packets that decoded; damaged ones are skipped."""
 
 
 @dataclass
@@ -78,6 +81,12 @@ def bounded_size(width: int, height: int, max_side_px: int) -> tuple[int, int]:
     scale = min(1.0, max_side_px / max(width, height))
     # even sizes keep every pixel format converter happy
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def upright(rgb: np.ndarray, rotation_deg: float) -> np.ndarray:
+    """``rgb`` turned as the file's display matrix says (phones record portrait this way)."""
+    quarter_turns = round(rotation_deg / 90) % 4
+    return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
 def _thumbnail(frame: av.VideoFrame) -> np.ndarray:
@@ -142,6 +151,7 @@ class _SliceSelector:
         if chosen is not None:
             width, height = bounded_size(chosen.frame.width, chosen.frame.height, self.max_side_px)
             rgb = chosen.frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+            rgb = upright(rgb, chosen.frame.rotation)
             self.kept.append(SampledFrame(chosen.time_s, rgb, self._slice, after_change))
         self._middle = self._change = None
 
@@ -179,12 +189,16 @@ def sample_frames(
     """
     try:
         container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
-        raise MediaError("unreadable_media", f"{path} cannot be opened: {error}") from error
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as error:
+        message = (
+            f"{path} cannot be opened: {plain_reason(error)}. Check that it plays in a media "
+            "player, or convert it (e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`)."
+        )
+        raise MediaError("unreadable_media", message) from error
     with container:
-        if not container.streams.video:
+        stream = default_stream(container.streams.video)
+        if stream is None:
             raise MediaError("no_video_stream", f"{path} has no video stream")
-        stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         end = _clip_end(container, stream) if end_s is None else end_s
         if end_s is not None and container.duration is not None:
@@ -198,28 +212,40 @@ def sample_frames(
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True)
         decoded, changes = 0, list[float]()
         previous: np.ndarray | None = None
-        try:
-            for frame in container.decode(stream):
-                time_s = frame.time if frame.time is not None else decoded * 1e-3
-                if time_s < start_s:
-                    continue
-                if end_s is not None and time_s >= end_s:
-                    break
-                thumb = _thumbnail(frame)
-                change = float(np.abs(thumb - previous).mean()) if previous is not None else 0.0
-                previous = thumb
-                is_new = not changes or time_s - changes[-1] >= MIN_SHOT_GAP_S
-                if change >= SHOT_CHANGE_DIFF and is_new and len(changes) < MAX_SHOT_CHANGES:
-                    changes.append(time_s)
-                selector.offer(frame, max(time_s, start_s), change)
-                if motion_count:
-                    motion.offer(frame, max(time_s, start_s), change)
-                decoded += 1
-        except av.error.FFmpegError as error:
-            if decoded == 0:
-                message = f"{path}: video cannot be decoded: {error}"
-                raise MediaError("unreadable_media", message) from error
-            log.warning("decoding %s stopped after %d frames: %s", path, decoded, error)
+        stats = DecodeStats()
+        for frame in tolerant_frames(container, stream, stats):
+            if not isinstance(frame, av.VideoFrame):
+                continue
+            time_s = frame.time if frame.time is not None else decoded * 1e-3
+            if time_s < start_s:
+                continue
+            if end_s is not None and time_s >= end_s:
+                break
+            thumb = _thumbnail(frame)
+            change = float(np.abs(thumb - previous).mean()) if previous is not None else 0.0
+            previous = thumb
+            is_new = not changes or time_s - changes[-1] >= MIN_SHOT_GAP_S
+            if change >= SHOT_CHANGE_DIFF and is_new and len(changes) < MAX_SHOT_CHANGES:
+                changes.append(time_s)
+            selector.offer(frame, max(time_s, start_s), change)
+            if motion_count:
+                motion.offer(frame, max(time_s, start_s), change)
+            decoded += 1
+        if stats.frames == 0 and stats.packets > 0:
+            raise MediaError(
+                "unreadable_media",
+                f"the video of {path} could not be decoded: none of its {stats.packets} "
+                f"{stats.codec} packets could be read. Check that it plays in a "
+                "media player; re-encoding it (e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`) "
+                "usually fixes it.",
+            )
+        if stats.damaged:
+            log.warning(
+                "video of %s: %d of %d packets were damaged and skipped",
+                path,
+                stats.damaged,
+                stats.packets,
+            )
         selector.close_slice()
         motion.close_slice()
         if decoded == 0 and start_s > 0 and math.isfinite(start_s):
@@ -229,7 +255,8 @@ def sample_frames(
             start_s=start_s,
             end_s=end,
             decoded_frames=decoded,
-            source_size=(stream.codec_context.width, stream.codec_context.height),
+            source_size=(stream.width, stream.height) if stream.codec_context else (0, 0),
             shot_changes_s=tuple(changes),
             motion_frames=tuple(motion.kept) if motion_count else (),
+            decoded_share=stats.decoded_share,
         )
