@@ -46,11 +46,15 @@ class FixedFuser:
 
 
 class FakeProgress:
-    def __init__(self, at: float) -> None:
+    def __init__(self, at: float, backlog: int = 0) -> None:
         self.at = at
+        self.queued = backlog
 
     async def last_progress(self, services: tuple[Consumer, ...]) -> float:
         return self.at
+
+    async def backlog(self, consumer: Consumer) -> int:
+        return self.queued
 
 
 def text_report(job: ClipJob) -> ClueReport:
@@ -92,6 +96,22 @@ async def test_a_modality_that_keeps_progressing_is_waited_for(bus: Bus) -> None
     result = decode(ClipResult, msg.data)
     assert result.missing_modalities == (Modality.VISUAL, Modality.AUDIO)
     assert {e.code for e in result.errors} == {"modality_missing"}
+
+
+async def test_a_report_queued_in_fusions_own_backlog_is_waited_for(bus: Bus) -> None:
+    """Found by the chaos harness: with a slow fusion in a large batch, audio had finished
+    and published every report (so it showed no progress), the reports sat in fusion's own
+    queue, and the last clips were fused with audio named missing."""
+    kv = await bus.js.key_value(bus.topology.fusion_bucket)
+    settings = FusionSettings(modality_deadline_s=0.5)
+    job = sample_job("queued")
+    queued = FusionJoin(bus, kv, FixedFuser(), settings, FakeProgress(time.time() - 3600, 7))
+    await queued.handle(text_report(job))
+    await asyncio.sleep(0.6)  # past the deadline, and the audio service long idle
+    outcome = await queued.handle(text_report(job))
+    assert isinstance(outcome, Retry) and "backlog" in outcome.reason
+    empty = FusionJoin(bus, kv, FixedFuser(), settings, FakeProgress(time.time() - 3600, 0))
+    assert await empty.handle(text_report(job)) is None  # nothing queued: fused without it
 
 
 async def test_stopped_services_are_named_missing_in_the_result(bus: Bus, tmp_path: Path) -> None:

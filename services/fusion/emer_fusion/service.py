@@ -48,6 +48,8 @@ DONE = "done"
 class ProgressSource(Protocol):
     async def last_progress(self, services: tuple[Consumer, ...]) -> float: ...
 
+    async def backlog(self, consumer: Consumer) -> int: ...
+
 
 FIRST_SEEN = "first"
 
@@ -155,9 +157,12 @@ class FusionJoin:
                 + [await self.progress.last_progress(services_of(m)) for m in missing]
             )
             remaining = self.settings.modality_deadline_s - (time.time() - since)
+            names = ", ".join(m.value for m in missing)
             if remaining > 0:
-                names = ", ".join(m.value for m in missing)
                 return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")
+            if await self.progress.backlog(Consumer.FUSION):
+                # the missing report may be queued behind others in fusion's own backlog
+                return Retry(self.settings.recheck_interval_s, f"backlog may hold: {names}")
         observe_fusion_join(
             time.time() - await self._first_seen(base), tuple(m.value for m in missing)
         )

@@ -78,6 +78,8 @@ class TranscriptWaits:
         except nats.js.errors.NoKeysError:
             return 0
         audio_moved = await self.progress.last_progress(AUDIO_SERVICES)
+        if await self.progress.backlog(Consumer.TEXT_TRANSCRIPTS):
+            return 0  # a transcript may be queued for this service: not a reason to give up
         given_up = 0
         for key in keys:
             try:

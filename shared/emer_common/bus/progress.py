@@ -29,6 +29,8 @@ class ConsumerProgress:
         self._floors: dict[tuple[Consumer, ...], tuple[int, ...]] = {}
         self._moved_at: dict[tuple[Consumer, ...], float] = {}
         self._checked_at: dict[tuple[Consumer, ...], float] = {}
+        self._backlog: dict[Consumer, int] = {}
+        self._backlog_checked_at: dict[Consumer, float] = {}
 
     async def last_progress(self, services: tuple[Consumer, ...]) -> float:
         """Wall-clock time at which any of these services' consumers last acked something."""
@@ -50,3 +52,21 @@ class ConsumerProgress:
                 self._floors[services] = tuple(floors)
                 self._moved_at[services] = now
         return self._moved_at.get(services, now)
+
+    async def backlog(self, consumer: Consumer) -> int:
+        """Messages of ``consumer`` not yet delivered to anyone (its own queue).
+
+        A waiting side checks its own queue before giving up: the report it waits for may be
+        published already and merely queued behind others (a slow fusion in a large batch),
+        while the service that produced it, finished, shows no progress.
+        """
+        now = time.time()
+        if now - self._backlog_checked_at.get(consumer, 0.0) >= REFRESH_S:
+            self._backlog_checked_at[consumer] = now
+            spec = self.topology.consumer(consumer)
+            try:
+                info = await self.js.consumer_info(spec.stream, spec.durable)
+                self._backlog[consumer] = int(info.num_pending or 0)
+            except BUS_TROUBLE:
+                self._backlog[consumer] = 1  # unknown while the bus is down: keep waiting
+        return self._backlog.get(consumer, 0)
