@@ -159,7 +159,10 @@ class PullWorker(Generic[M]):
             unavailable = TransientError(
                 f"the bus did not answer ({error})", code="bus_unavailable"
             )
-            await self._transient_failure(msg, message, unavailable, deliveries)
+            # fusion's deliveries also count its re-checks and the server sets it no cap:
+            # a bus outage must not use up its attempts
+            exhaustible = not self.spec.unlimited_deliveries
+            await self._transient_failure(msg, message, unavailable, deliveries, exhaustible)
             return
         except EmerError as error:
             if not error.permanent:
