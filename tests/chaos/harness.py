@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import csv
 import json
+import math
 import os
 import signal
 import subprocess
@@ -40,8 +41,6 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = tuple(sorted((REPO / "samples").glob("*.mp4")))
 ACK_WAIT_S = 10.0
 RESTART_AFTER_S = 3.0
-BUSY_WAIT_S = 20.0
-FAULTS_PLANNED = 9  # 5 service kills, a node kill and its restart, a SIGSTOP and its SIGCONT
 NODE_DOWN_S = 5.0
 READY_TIMEOUT_S = 600.0
 POLL_S = 0.25
@@ -200,67 +199,81 @@ async def run_batch(
     return BatchOutcome(name, clips, wall, [json.loads(line) for line in lines], code, injected)
 
 
-def fault_plan(
-    cluster: NatsCluster, fleet: Fleet, bus: Bus, clips: int
+@dataclass(frozen=True)
+class Fault:
+    at_s: float
+    """Seconds after the batch's first result."""
+    action: str
+    """``kill:SERVICE``, ``node`` (SIGKILL the jobs stream's leader, restart it) or ``stop``."""
+
+
+FULL_PLAN = (
+    *(Fault(2.0 * index, f"kill:{name}") for index, name in enumerate(SERVICE_NAMES)),
+    Fault(10.0, "node"),
+    Fault(17.0, "stop"),
+)
+SHORT_PLAN = (Fault(0.0, "kill:audio"), Fault(3.0, "node"))
+
+
+def planned_events(plan: tuple[Fault, ...]) -> int:
+    """Lines a plan adds to the report: a node restart and a SIGCONT are events too."""
+    return sum(2 if fault.action in ("node", "stop") else 1 for fault in plan)
+
+
+def plan_span_s(plan: tuple[Fault, ...]) -> float:
+    ends = {"node": NODE_DOWN_S, "stop": ACK_WAIT_S + 5}
+    return max(fault.at_s + ends.get(fault.action, RESTART_AFTER_S) for fault in plan)
+
+
+def fault_injector(
+    cluster: NatsCluster, fleet: Fleet, bus: Bus, plan: tuple[Fault, ...]
 ) -> Callable[[Callable[[], Awaitable[int]], list[str]], Awaitable[None]]:
-    """One fault after another, each once the batch has made a little more progress."""
-    step = max(1, clips // 10)
+    """Faults on a clock that starts at the first result, whatever the machine's speed."""
 
-    async def plan(progress: Callable[[], Awaitable[int]], injected: list[str]) -> None:
-        async def after(results: int) -> None:
-            while await progress() < results:
-                await asyncio.sleep(POLL_S)
+    async def inject(progress: Callable[[], Awaitable[int]], injected: list[str]) -> None:
+        while await progress() < 1:
+            await asyncio.sleep(POLL_S)
+        started = time.monotonic()
+        tasks = []
+        for fault in plan:
+            await asyncio.sleep(max(0.0, started + fault.at_s - time.monotonic()))
+            tasks.append(asyncio.create_task(apply(fault, injected, await progress())))
+        await asyncio.gather(*tasks)
 
-        async def restart_later(name: str) -> None:
+    async def apply(fault: Fault, injected: list[str], results: int) -> None:
+        if fault.action.startswith("kill:"):
+            name = fault.action.removeprefix("kill:")
+            spec = bus.topology.consumer(service_spec(name).consumers[0])
+            holding = 0
+            with contextlib.suppress(Exception):
+                holding = (await bus.js.consumer_info(spec.stream, spec.durable)).num_ack_pending
+            fleet.kill(name)
+            state = "while its service held work" if holding else "while its service was idle"
+            injected.append(f"SIGKILL {name} replica 1 {state}, at {results} results")
             await asyncio.sleep(RESTART_AFTER_S)
             fleet.restart(name)
+        elif fault.action == "node":
+            info = await bus.js.stream_info(bus.topology.jobs_stream)
+            leader = cluster.node(info.cluster.leader if info.cluster else "n1")
+            cluster.kill_node(leader)
+            injected.append(f"SIGKILL NATS node {leader.name} (jobs stream leader)")
+            await asyncio.sleep(NODE_DOWN_S)
+            await asyncio.to_thread(cluster.start_node, leader)
+            injected.append(f"restarted NATS node {leader.name} on its store")
+        else:
+            replica = min(1, fleet.replicas - 1)
+            fleet.signal("fusion", signal.SIGSTOP, replica)
+            injected.append(f"SIGSTOP fusion replica {replica + 1} for {ACK_WAIT_S + 5:g} s")
+            await asyncio.sleep(ACK_WAIT_S + 5)
+            fleet.signal("fusion", signal.SIGCONT, replica)
+            injected.append(f"SIGCONT fusion replica {replica + 1}")
 
-        async def busy(name: str) -> bool:
-            """Wait (a while) until the service holds an unacked message, to kill it mid-work."""
-            spec = bus.topology.consumer(service_spec(name).consumers[0])
-            deadline = time.monotonic() + BUSY_WAIT_S
-            while time.monotonic() < deadline:
-                with contextlib.suppress(Exception):
-                    if (await bus.js.consumer_info(spec.stream, spec.durable)).num_ack_pending:
-                        return True
-                await asyncio.sleep(0.05)
-            return False
-
-        restarts = []
-        threshold = 1
-        for name in SERVICE_NAMES:
-            await after(threshold)
-            working = "while working" if await busy(name) else "while idle"
-            fleet.kill(name)
-            injected.append(f"SIGKILL {name} replica 1 {working}, at {await progress()} results")
-            restarts.append(asyncio.create_task(restart_later(name)))
-            threshold += step
-
-        await after(threshold)
-        info = await bus.js.stream_info(bus.topology.jobs_stream)
-        leader = cluster.node(info.cluster.leader if info.cluster else "n1")
-        cluster.kill_node(leader)
-        injected.append(f"SIGKILL NATS node {leader.name} (jobs stream leader)")
-        await asyncio.sleep(NODE_DOWN_S)
-        await asyncio.to_thread(cluster.start_node, leader)
-        injected.append(f"restarted NATS node {leader.name} on its store")
-        threshold += step
-
-        await after(threshold)
-        replica = min(1, fleet.replicas - 1)
-        fleet.signal("fusion", signal.SIGSTOP, replica)
-        injected.append(f"SIGSTOP fusion replica {replica + 1} for {ACK_WAIT_S + 5:g} s")
-        await asyncio.sleep(ACK_WAIT_S + 5)
-        fleet.signal("fusion", signal.SIGCONT, replica)
-        injected.append(f"SIGCONT fusion replica {replica + 1}")
-        await asyncio.gather(*restarts)
-
-    return plan
+    return inject
 
 
 @dataclass
 class ChaosReport:
-    clips: int
+    plan: tuple[Fault, ...]
     replicas: int
     warmup: BatchOutcome
     reference: BatchOutcome
@@ -271,31 +284,48 @@ class ChaosReport:
 
     def problems(self) -> list[str]:
         found = self.reference.problems() + self.chaos.problems() + self.crashed
+        if len(self.chaos.faults) != planned_events(self.plan):
+            found.append(
+                f"the batch ended after {len(self.chaos.faults)} of "
+                f"{planned_events(self.plan)} fault events: {self.chaos.faults}"
+            )
         if self.orphans:
             found.append(f"processes left running: {self.orphans}")
         return found
 
     def table(self) -> str:
-        extra = self.chaos.wall_s - self.reference.wall_s
+        per_clip = self.reference.wall_s / self.reference.clips
+        chaos_per_clip = self.chaos.wall_s / self.chaos.clips
+        extra = chaos_per_clip - per_clip
         rows = [
-            ("clips per batch", f"{self.clips}"),
+            ("clips, batch without faults", f"{self.reference.clips}"),
+            ("clips, batch with faults", f"{self.chaos.clips} (sized to outlast the faults)"),
             ("service replicas", f"{self.replicas} of each of {len(SERVICE_NAMES)} services"),
             ("faults injected", f"{len(self.chaos.faults)}"),
             *((" -", fault) for fault in self.chaos.faults),
             ("redeliveries (logged by workers)", f"{self.redeliveries}"),
             ("results, batch without faults", f"{len(self.reference.results)}"),
             ("results, batch with faults", f"{len(self.chaos.results)}"),
-            ("wall time without faults", f"{self.reference.wall_s:.1f} s"),
-            ("wall time with faults", f"{self.chaos.wall_s:.1f} s"),
-            ("extra latency from the faults", f"{extra:+.1f} s ({extra / self.clips:+.2f} s/clip)"),
+            ("wall time without faults", f"{self.reference.wall_s:.1f} s ({per_clip:.2f} s/clip)"),
+            ("wall time with faults", f"{self.chaos.wall_s:.1f} s ({chaos_per_clip:.2f} s/clip)"),
+            ("extra latency from the faults", f"{extra:+.2f} s/clip ({extra / per_clip:+.0%})"),
             ("lost / duplicated clips", "0 / 0" if not self.problems() else "see problems"),
         ]
         width = max(len(label) for label, _ in rows)
         return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 
 
-async def run_chaos(clips: int = 30, replicas: int = 2, root: Path | None = None) -> ChaosReport:
+async def run_chaos(
+    clips: int = 30, replicas: int = 2, root: Path | None = None, short: bool = False
+) -> ChaosReport:
+    """Warm-up, a batch without faults, then one with the faults of the plan.
+
+    The faulty batch is sized from the reference batch's speed so that it lasts at least
+    twice as long as the fault plan: on a fast machine a fixed batch would end before the
+    last fault.
+    """
     root = root or Path(tempfile.mkdtemp(prefix="emer-chaos-"))
+    plan = SHORT_PLAN if short else FULL_PLAN
     with NatsCluster() as cluster:
         settings = cluster.bus_settings("chaos")
         bus = await open_bus(settings, "emer-chaos")
@@ -305,8 +335,15 @@ async def run_chaos(clips: int = 30, replicas: int = 2, root: Path | None = None
             await fleet.wait_ready()
             warmup = await run_batch(bus, settings, root, "warmup", len(SAMPLES))
             reference = await run_batch(bus, settings, root, "reference", clips)
+            seconds_per_clip = reference.wall_s / clips
+            needed = math.ceil(2 * (plan_span_s(plan) + 10.0) / seconds_per_clip)
             chaos = await run_batch(
-                bus, settings, root, "chaos", clips, fault_plan(cluster, fleet, bus, clips)
+                bus,
+                settings,
+                root,
+                "chaos",
+                max(clips, needed),
+                fault_injector(cluster, fleet, bus, plan),
             )
             crashed = fleet.crashed()
         finally:
@@ -315,7 +352,7 @@ async def run_chaos(clips: int = 30, replicas: int = 2, root: Path | None = None
         cluster_pids = cluster.pids()
     alive = [pid for pid in (fleet.pids | set(cluster_pids)) if _alive(pid)]
     return ChaosReport(
-        clips, replicas, warmup, reference, chaos, fleet.redeliveries(), alive, crashed
+        plan, replicas, warmup, reference, chaos, fleet.redeliveries(), alive, crashed
     )
 
 
@@ -331,8 +368,9 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=30)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=None, help="Keep logs and outputs here.")
+    parser.add_argument("--short", action="store_true", help="One service kill, one node kill.")
     args = parser.parse_args()
-    report = asyncio.run(run_chaos(args.clips, args.replicas, args.keep))
+    report = asyncio.run(run_chaos(args.clips, args.replicas, args.keep, args.short))
     print(report.table())
     problems = report.problems()
     for problem in problems:

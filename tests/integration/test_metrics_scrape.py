@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from emer_cli.processes import ServiceProcesses
+from emer_common.bus.connection import client_env
 from emer_common.bus.publish import publish
 from emer_common.runtime import Bus
 from tests.conftest import SAMPLES
@@ -31,7 +32,7 @@ def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 async def test_fusion_metrics_and_json_logs_after_a_clip(bus: Bus, tmp_path: Path) -> None:
     services = ServiceProcesses(
-        nats_url=bus.settings.nats_url or "",
+        bus_env=client_env(bus.settings),
         prefix=bus.topology.prefix,
         allowed_roots=(SAMPLES,),
         log_dir=tmp_path / "logs",
