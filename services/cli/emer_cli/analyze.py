@@ -23,6 +23,7 @@ from emer_cli.interrupt import Interrupt, Interrupted
 from emer_cli.output import OutputFolder, clip_fingerprint, configuration_fingerprint
 from emer_cli.processes import ServiceProcesses
 from emer_cli.report import write_outputs
+from emer_cli.stack import running_stack
 from emer_cli.tracker import JobProgress, JobTracker
 from emer_common.bus.embedded import EmbeddedNats
 from emer_common.bus.outage import patiently
@@ -129,6 +130,13 @@ def _run(
         elif options.bus.nats_url:
             outcome.status, new = asyncio.run(
                 _submit_and_track(options, options.bus, todo, plan, console, finished, interrupt)
+            )
+            outcome.results = new
+        elif (stack := running_stack()) is not None and stack.covers(plan.roots):
+            console.print(f"using the warm local stack (pid {stack.pid}; `emer down` stops it)")
+            bus = stack.bus_settings(options.bus)
+            outcome.status, new = asyncio.run(
+                _submit_and_track(options, bus, todo, plan, console, finished, interrupt)
             )
             outcome.results = new
         else:

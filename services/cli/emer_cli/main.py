@@ -133,6 +133,40 @@ def analyze(
 
 
 @app.command()
+def up(
+    root: Annotated[
+        list[Path] | None,
+        typer.Option(help="Folder the services may read media from (repeatable; default: .)."),
+    ] = None,
+) -> None:
+    """Start a warm local stack (nats-server + every service) that `emer analyze` then uses."""
+    from emer_cli.stack import running_stack, start_stack
+
+    if (stack := running_stack()) is not None:
+        console.print(f"a local stack is already up (pid {stack.pid}); `emer down` stops it")
+        return
+    roots = tuple(r.resolve() for r in (root or [Path.cwd()]))
+    with console.status("starting the local stack and loading every model"):
+        try:
+            stack = start_stack(roots)
+        except EmerError as error:
+            console.print(f"[red]emer up failed:[/] {error}")
+            raise typer.Exit(code=1) from error
+    console.print(
+        f"local stack up (pid {stack.pid}) for media under {', '.join(map(str, roots))}; "
+        "`emer analyze` uses it, `emer down` stops it"
+    )
+
+
+@app.command()
+def down() -> None:
+    """Stop the warm local stack."""
+    from emer_cli.stack import stop_stack
+
+    console.print("local stack stopped" if stop_stack() else "no local stack was running")
+
+
+@app.command()
 def serve(
     service: Annotated[str, typer.Argument(help=" | ".join(SERVICE_NAMES))],
 ) -> None:

@@ -102,6 +102,7 @@ class EmbeddedNats:
         if self._own_store:
             remove_abandoned_stores()
         self.store_dir = store_dir or Path(tempfile.mkdtemp(prefix=STORE_PREFIX))
+        self.store_dir.mkdir(parents=True, exist_ok=True)
         (self.store_dir / OWNER_FILE).write_text(str(os.getpid()))
         self.restarts = 0
         self.port = free_port()
