@@ -44,6 +44,7 @@ from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
 from emer_common.tracing import configure_tracing, stage_span
 
+FOLDER_SKIPS = frozenset({"not_media", "hidden_file", "manifest_in_folder"})
 INTERRUPT_STOP_S = 5.0  # a service still busy after this is killed: exit within 10 s
 
 
@@ -100,8 +101,17 @@ def _run(
     job_id = options.job_id or new_job_id()
     plan = plan_jobs(job_id, options.inputs, options.ingest, options.modalities)
     timings["ingest_s"] = time.perf_counter() - start
+    # Files a folder scan passes over on purpose (a README beside the videos) are counted,
+    # not shouted; every input that was meant as media and failed is named.
+    quiet_skips = [r for r in plan.rejections if r.code in FOLDER_SKIPS]
     for rejection in plan.rejections:
-        console.print(f"[yellow]rejected[/] {rejection.source}: {rejection.message}")
+        if rejection.code not in FOLDER_SKIPS:
+            console.print(f"[yellow]rejected[/] {rejection.source}: {rejection.message}")
+    if quiet_skips:
+        console.print(
+            f"{len(quiet_skips)} file(s) in the input folders are not media and were skipped "
+            f"(listed in {options.out_dir / 'job.json'})"
+        )
     configuration = configuration_fingerprint(os.environ, [repr(options.ingest)])
     fingerprints = {job.clip_id: clip_fingerprint(job, configuration) for job in plan.jobs}
     kept = {} if options.overwrite else folder.finished(fingerprints)

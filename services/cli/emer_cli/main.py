@@ -121,7 +121,7 @@ def analyze(
     console.print(
         f"{outcome.status.state.value}: {outcome.status.done_clips}/{outcome.status.total_clips}"
         f" clips ({outcome.reused} kept from an earlier run), {len(outcome.rejections)} "
-        f"rejected input(s){f', restarted: {restarts}' if restarts else ''}"
+        f"skipped or rejected input(s){f', restarted: {restarts}' if restarts else ''}"
     )
     console.print(
         f"results: {out / 'results.jsonl'}  report: {out / 'report.html'}  job: {out / 'job.json'}"
