@@ -13,6 +13,8 @@ import pytest
 from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
 from emer_fusion.backends.openai_http import OpenAIChatBackend
 
+LOGPROBS = [(" sad", -0.5), (" happy", -1.5), (" wor", -2.0), (" worried", -2.5), (" s", -3.0)]
+
 
 class Stub:
     """Answers each request with the next scripted behaviour."""
@@ -41,6 +43,10 @@ def make_handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 self._send(400, b'{"error": "model qwen does not exist"}')
             elif action == "garbage":
                 self._send(200, b"<html>not json")
+            elif action == "logprobs":
+                top = [{"token": t, "logprob": lp} for t, lp in LOGPROBS]
+                reply = {"choices": [{"logprobs": {"content": [{"top_logprobs": top}]}}]}
+                self._send(200, json.dumps(reply).encode())
             else:
                 reply = {
                     "choices": [
@@ -104,11 +110,24 @@ def test_timeouts_exhaust_retries_with_a_clear_error(stub: tuple[Stub, str]) -> 
     assert error.value.transient
 
 
-def test_server_cannot_score_candidates(stub: tuple[Stub, str]) -> None:
+def test_a_server_without_logprobs_cannot_score_candidates(stub: tuple[Stub, str]) -> None:
     _, url = stub
     with pytest.raises(BackendError) as error:
         OpenAIChatBackend(url, "qwen").score_candidates(MESSAGES, "p", ["sad"])
-    assert not error.value.transient
+    assert not error.value.transient and error.value.code == "llm_no_logprobs"
+
+
+def test_candidates_score_by_their_first_token_logprob(stub: tuple[Stub, str]) -> None:
+    state, url = stub
+    state.script = ["logprobs"]
+    scores = OpenAIChatBackend(url, "qwen").score_candidates(
+        MESSAGES, "He feels", ["sad", "Happy", "worried", "surprised", "angry"]
+    )
+    # longest listed token that starts the word; unlisted words score below the whole list
+    assert scores == [-0.5, -1.5, -2.5, -3.0, -4.0]
+    body = state.requests[0]["body"]
+    assert body["messages"][-1] == {"role": "assistant", "content": "He feels"}  # type: ignore[index]
+    assert body["logprobs"] is True and body["max_tokens"] == 1  # type: ignore[index]
 
 
 def test_a_rejected_request_is_permanent_and_not_retried(stub: tuple[Stub, str]) -> None:
