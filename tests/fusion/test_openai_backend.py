@@ -24,6 +24,7 @@ REPLY = {
     "choices": [{"message": {"role": "assistant", "content": '{"labels": ["sad"]}'}}],
     "usage": {"prompt_tokens": 11, "completion_tokens": 5},
 }
+LOGPROBS = [(" sad", -0.5), (" happy", -1.5), (" wor", -2.0), (" worried", -2.5), (" s", -3.0)]
 
 
 class Stub:
@@ -48,6 +49,11 @@ class Stub:
             return httpx.Response(400, json={"error": "model qwen does not exist"})
         if action == "garbage":
             return httpx.Response(200, content=b"<html>not json")
+        if action == "logprobs":
+            top = [{"token": t, "logprob": lp} for t, lp in LOGPROBS]
+            return httpx.Response(
+                200, json={"choices": [{"logprobs": {"content": [{"top_logprobs": top}]}}]}
+            )
         return httpx.Response(200, json=REPLY)
 
     def backend(self, api_key: str | None = None, max_retries: int = 3) -> OpenAIChatBackend:
@@ -114,10 +120,22 @@ def test_timeouts_exhaust_retries_with_a_clear_error(slow_server: str) -> None:
     assert error.value.transient
 
 
-def test_server_cannot_score_candidates(stub: Stub) -> None:
+def test_a_server_without_logprobs_cannot_score_candidates(stub: Stub) -> None:
     with pytest.raises(BackendError) as error:
         stub.backend().score_candidates(MESSAGES, "p", ["sad"])
-    assert not error.value.transient
+    assert not error.value.transient and error.value.code == "llm_no_logprobs"
+
+
+def test_candidates_score_by_their_first_token_logprob(stub: Stub) -> None:
+    stub.script = ["logprobs"]
+    scores = stub.backend().score_candidates(
+        MESSAGES, "He feels", ["sad", "Happy", "worried", "surprised", "angry"]
+    )
+    # longest listed token that starts the word; unlisted words score below the whole list
+    assert scores == [-0.5, -1.5, -2.5, -3.0, -4.0]
+    body = stub.requests[0]["body"]
+    assert body["messages"][-1] == {"role": "assistant", "content": "He feels"}  # type: ignore[index]
+    assert body["logprobs"] is True and body["max_tokens"] == 1  # type: ignore[index]
 
 
 def test_a_rejected_request_is_permanent_and_not_retried(stub: Stub) -> None:

@@ -16,6 +16,8 @@ from emer_fusion.settings import FusionSettings
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 BACKOFF_BASE_S = 0.5
+TOP_LOGPROBS = 20  # the OpenAI API's maximum; llama.cpp and vLLM accept it
+MISSING_LOGPROB_PENALTY = 1.0  # a candidate outside the top list scores below its last entry
 
 
 class OpenAIChatBackend:
@@ -100,7 +102,43 @@ class OpenAIChatBackend:
     def score_candidates(
         self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
     ) -> list[float]:
-        raise BackendError("chat completion servers do not score candidates", transient=False)
+        """Log-probability of each candidate's first token after the prompt and ``prefix``.
+
+        One request: ``prefix`` is sent as the start of the assistant's reply (llama.cpp's
+        server continues a final assistant message; vLLM is told so by
+        ``continue_final_message``) and the server returns the ``TOP_LOGPROBS`` likeliest next
+        tokens. A candidate takes the logprob of the longest listed token that starts it, or
+        scores below the whole list. Chat servers cannot score forced continuations, so this is
+        a first-token approximation of the in-process backend's mean token log-probability.
+        A server without logprobs raises a permanent ``BackendError`` (callers fall back).
+        """
+        if not candidates:
+            return []
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages]
+            + [{"role": "assistant", "content": prefix}],
+            "max_tokens": 1,
+            "temperature": 0.0,
+            "logprobs": True,
+            "top_logprobs": TOP_LOGPROBS,
+            "add_generation_prompt": False,
+            "continue_final_message": True,
+        }
+        reply = self._post_with_retries(body)
+        try:
+            top = reply["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+            listed = [(str(t["token"]).strip().lower(), float(t["logprob"])) for t in top]
+        except (KeyError, IndexError, TypeError, ValueError) as error:
+            raise BackendError(
+                f"the LLM server returned no logprobs: {str(reply)[:200]}",
+                transient=False,
+                code="llm_no_logprobs",
+            ) from error
+        if not listed:
+            raise BackendError("the LLM server returned no logprobs", transient=False)
+        floor = min(logprob for _, logprob in listed) - MISSING_LOGPROB_PENALTY
+        return [first_token_logprob(c.strip().lower(), listed, floor) for c in candidates]
 
     def _post_with_retries(self, body: dict[str, Any]) -> dict[str, Any]:
         last_error = "no attempt made"
@@ -138,3 +176,12 @@ class OpenAIChatBackend:
             f"({last_error}); it may be starting or overloaded",
             code="llm_unavailable",
         )
+
+
+def first_token_logprob(candidate: str, listed: Sequence[tuple[str, float]], floor: float) -> float:
+    """The logprob of the longest listed token text that ``candidate`` starts with."""
+    best: tuple[int, float] | None = None
+    for token, logprob in listed:
+        if token and candidate.startswith(token) and (best is None or len(token) > best[0]):
+            best = (len(token), logprob)
+    return best[1] if best else floor
