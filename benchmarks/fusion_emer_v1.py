@@ -45,7 +45,6 @@ from pathlib import Path
 from emer_common.contracts import Modality, ModelInfo
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.backends.base import ChatMessage, Generation, GenerationOptions, LLMBackend
-from emer_fusion.backends.local import packaged_gguf
 from emer_fusion.backends.registry import create_backend
 from emer_fusion.clue_text import hints_from_text
 from emer_fusion.evaluation import ClueRow, clue_reports, evaluate, read_clues
@@ -268,20 +267,10 @@ def served_comparison(args: argparse.Namespace) -> None:
         server_pid: int | None = None
         base_url, model = args.base_url, args.model
         if args.llama_server:
-            from tests.servers.llama import find_binary, running_llama_server
+            from tests.servers.llama import benchmark_server
 
-            binary = find_binary()
-            if binary is None:
-                raise SystemExit("llama-server is not built: run `make llama-server`")
-            server = stack.enter_context(
-                running_llama_server(
-                    binary,
-                    packaged_gguf(),
-                    args.out / "llama-server.log",
-                    threads=args.threads,
-                    parallel=max(levels),
-                )
-            )
+            log_path = args.out / "llama-server.log"
+            server = benchmark_server(stack, log_path, args.threads, max(levels))
             base_url, model, server_pid = server.base_url, server.model, server.process.pid
         served = FusionSettings(
             backend="openai",

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from scipy.stats import kendalltau, spearmanr
 
-from emer_fusion.backends.local import packaged_gguf
 from emer_fusion.backends.openai_http import OpenAIChatBackend
 from emer_scoring.judge import ExplanationJudge, JudgeReplyError
 
@@ -63,20 +62,10 @@ def main() -> None:
     with ExitStack() as stack:
         base_url, model = args.base_url, args.model
         if args.llama_server:
-            from tests.servers.llama import find_binary, running_llama_server
+            from tests.servers.llama import benchmark_server
 
-            binary = find_binary()
-            if binary is None:
-                raise SystemExit("llama-server is not built: run `make llama-server`")
-            server = stack.enter_context(
-                running_llama_server(
-                    binary,
-                    packaged_gguf(),
-                    args.out / "llama-server.log",
-                    threads=args.threads,
-                    parallel=args.concurrency,
-                )
-            )
+            log_path = args.out / "llama-server.log"
+            server = benchmark_server(stack, log_path, args.threads, args.concurrency)
             base_url, model = server.base_url, server.model
         backend = OpenAIChatBackend(
             base_url, model, timeout_s=300.0, max_concurrency=args.concurrency

@@ -21,7 +21,7 @@ from types import TracebackType
 
 from pydantic import SecretStr
 
-from emer_common.bus.embedded import find_nats_server, free_port
+from emer_common.bus.embedded import find_nats_server, free_port, stop_process
 from emer_common.settings import BusSettings
 
 STARTUP_TIMEOUT_S = 20.0
@@ -131,14 +131,10 @@ class NatsCluster:
         for node in self.nodes:
             if node.running:
                 assert node.process is not None
-                node.process.terminate()
+                node.process.terminate()  # all at once: a cluster stops faster than one by one
         for node in self.nodes:
             if node.process is not None:
-                try:
-                    node.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    node.process.kill()
-                    node.process.wait()
+                stop_process(node.process)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> NatsCluster:

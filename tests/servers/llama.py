@@ -13,11 +13,13 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from emer_common.bus.embedded import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 LLAMA_VENV = REPO / ".cache" / "llama-server"
@@ -94,12 +96,19 @@ def running_llama_server(
             wait_healthy(root, process, log_path)
         yield LlamaServer(f"{root}/v1", root, MODEL_ALIAS, process, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+def benchmark_server(stack: ExitStack, log_path: Path, threads: int, parallel: int) -> LlamaServer:
+    """The built llama-server on the packaged GGUF, for a benchmark; stopped with ``stack``."""
+    from emer_fusion.backends.local import packaged_gguf
+
+    binary = find_binary()
+    if binary is None:
+        raise SystemExit("llama-server is not built: run `make llama-server`")
+    return stack.enter_context(
+        running_llama_server(binary, packaged_gguf(), log_path, threads=threads, parallel=parallel)
+    )
 
 
 def wait_healthy(root: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
