@@ -33,7 +33,7 @@ MODULE_PATH = re.compile(
 )
 METRIC = re.compile(r"(?<![\w/.-])emer_[a-z]+_[a-z_]+(?![\w.(])")
 SETTING = re.compile(r"\bEMER_[A-Z0-9_]+\*?")
-OTHER_VARIABLES = frozenset({"EMER_BENCHMARK_DIR"})
+OTHER_VARIABLES = frozenset({"EMER_BENCHMARK_DIR", "EMER_LLAMA_SERVER"})
 """Read by the benchmarks and the test suite, not by a settings class."""
 
 
