@@ -12,12 +12,15 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
 
 from emer_common.bus.connection import connect
+from emer_common.bus.outage import patiently
 from emer_common.bus.topology import Topology, ensure_topology
 from emer_common.health import HealthServer
 from emer_common.settings import BusSettings, ServiceSettings
@@ -33,6 +36,10 @@ class Bus:
     js: JetStreamContext
     topology: Topology
     settings: BusSettings
+
+    async def key_value(self, bucket: str) -> KeyValue:
+        """A KV bucket, waiting while the bus cannot answer (a NATS node restarting)."""
+        return await patiently(partial(self.js.key_value, bucket), f"opening {bucket}")
 
 
 async def open_bus(settings: BusSettings, name: str, declare: bool = True) -> Bus:

@@ -215,7 +215,7 @@ async def serve(settings: FusionSettings, common: CommonConfig) -> None:
     async def setup(bus: Bus) -> Sequence[Runnable]:
         with model_load("fusion", settings.backend):
             fuser = await asyncio.to_thread(build_fuser, settings)
-        kv = await bus.js.key_value(bus.topology.fusion_bucket)
+        kv = await bus.key_value(bus.topology.fusion_bucket)
         return build_workers(bus, kv, fuser, settings, common)
 
     await run_service("fusion", common.bus, setup, settings)

@@ -76,7 +76,7 @@ async def serve(settings: ScoringSettings, common: CommonConfig) -> None:
 
     async def setup(bus: Bus) -> Sequence[Runnable]:
         scorer = await asyncio.to_thread(ResultScorer.from_settings, settings)
-        kv = await bus.js.key_value(bus.topology.scores_bucket)
+        kv = await bus.key_value(bus.topology.scores_bucket)
         return build_workers(bus, kv, scorer, common)
 
     await run_service("scoring", common.bus, setup, settings)

@@ -87,7 +87,7 @@ async def serve(settings: TextSettings, common: CommonConfig) -> None:
     async def setup(bus: Bus) -> Sequence[Runnable]:
         with model_load("text", "+".join(settings.backends)):
             analyzer = TextAnalyzer.from_settings(settings)
-        kv = await bus.js.key_value(bus.topology.text_bucket)
+        kv = await bus.key_value(bus.topology.text_bucket)
         return build_workers(bus, kv, analyzer, settings, common)
 
     await run_service("text", common.bus, setup, settings)

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 import nats.js.errors
 from nats.js.kv import KeyValue
 
+from emer_common.bus.outage import BUS_TROUBLE
 from emer_common.bus.progress import ConsumerProgress
 from emer_common.contracts import ClipJob, Contract
 from emer_common.services import Consumer
@@ -66,6 +67,10 @@ class TranscriptWaits:
         while not stop.is_set():
             try:
                 await self.sweep()
+            except BUS_TROUBLE as error:
+                log.warning(
+                    "transcript deadline sweep: the bus did not answer (%s); retrying", error
+                )
             except Exception:
                 log.exception("transcript deadline sweep failed; retrying")
             with contextlib.suppress(TimeoutError):

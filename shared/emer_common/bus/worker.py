@@ -23,6 +23,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, TypeVar
 
 import nats.errors
@@ -32,7 +33,13 @@ from pydantic import ValidationError
 
 from emer_common import metrics, tracing
 from emer_common.bus.errors import Retry
-from emer_common.bus.outage import BUS_TROUBLE, BUS_UNAVAILABLE, RECREATE_EVERY, BusOutage
+from emer_common.bus.outage import (
+    BUS_TROUBLE,
+    BUS_UNAVAILABLE,
+    RECREATE_EVERY,
+    BusOutage,
+    patiently,
+)
 from emer_common.bus.publish import publish
 from emer_common.bus.topology import ConsumerSpec, Topology, ensure_consumer
 from emer_common.contracts import Contract, DeadLetter, ErrorInfo, decode
@@ -84,8 +91,17 @@ class PullWorker(Generic[M]):
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        await ensure_consumer(self.js, self.spec, self.settings)
-        sub = await self.js.pull_subscribe_bind(consumer=self.spec.durable, stream=self.spec.stream)
+        # a replica that starts while a NATS node restarts waits for the bus, it does not die
+        await patiently(
+            partial(ensure_consumer, self.js, self.spec, self.settings),
+            f"{self.service}: declaring its consumer",
+        )
+        sub = await patiently(
+            partial(
+                self.js.pull_subscribe_bind, consumer=self.spec.durable, stream=self.spec.stream
+            ),
+            f"{self.service}: binding to its consumer",
+        )
         outage = BusOutage(self.service)
         try:
             while not stop.is_set():
