@@ -333,7 +333,8 @@ async def run_chaos(
         try:
             fleet.start()
             await fleet.wait_ready()
-            warmup = await run_batch(bus, settings, root, "warmup", len(SAMPLES))
+            # every replica of every service handles a few clips before anything is timed
+            warmup = await run_batch(bus, settings, root, "warmup", 2 * replicas * len(SAMPLES))
             reference = await run_batch(bus, settings, root, "reference", clips)
             seconds_per_clip = reference.wall_s / clips
             needed = math.ceil(2 * (plan_span_s(plan) + 10.0) / seconds_per_clip)
