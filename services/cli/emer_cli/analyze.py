@@ -137,18 +137,10 @@ def _run(
         elif not todo:
             console.print("nothing left to do: every clip already has its result")
             outcome.status = _status(job_id, JobState.DONE, plan, kept)
-        elif options.bus.nats_url:
-            outcome.status, new = asyncio.run(
-                _submit_and_track(options, options.bus, todo, plan, console, finished, interrupt)
+        elif (remote := _remote_bus(options, plan, console)) is not None:
+            outcome.status, outcome.results = asyncio.run(
+                _submit_and_track(options, remote, todo, plan, console, finished, interrupt)
             )
-            outcome.results = new
-        elif (stack := running_stack()) is not None and stack.covers(plan.roots):
-            console.print(f"using the warm local stack (pid {stack.pid}; `emer down` stops it)")
-            bus = stack.bus_settings(options.bus)
-            outcome.status, new = asyncio.run(
-                _submit_and_track(options, bus, todo, plan, console, finished, interrupt)
-            )
-            outcome.results = new
         else:
             outcome.status, outcome.results = _run_embedded(
                 options, todo, plan, console, finished, interrupt, outcome.restarts
@@ -170,6 +162,17 @@ def _run(
         outcome.restarts,
     )
     return outcome
+
+
+def _remote_bus(options: AnalyzeOptions, plan: IngestPlan, console: Console) -> BusSettings | None:
+    """The bus of ``--nats-url``, else a warm local stack that may read the inputs, else None."""
+    if options.bus.nats_url:
+        return options.bus
+    stack = running_stack()
+    if stack is None or not stack.covers(plan.roots):
+        return None
+    console.print(f"using the warm local stack (pid {stack.pid}; `emer down` stops it)")
+    return stack.bus_settings(options.bus)
 
 
 def _status(

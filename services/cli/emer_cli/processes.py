@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from emer_common.bus.embedded import die_with_parent, free_port
+from emer_common.bus.embedded import die_with_parent, free_port, stop_process
 from emer_common.errors import EmerError
 from emer_common.services import SERVICE_NAMES, service_spec
 
@@ -130,8 +130,4 @@ class ServiceProcesses:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
-            try:
-                process.wait(timeout=self.stop_timeout_s)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, self.stop_timeout_s)
