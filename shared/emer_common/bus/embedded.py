@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -52,12 +53,16 @@ def find_nats_server() -> Path:
     )
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """In a child process before exec: the kernel kills it when its parent dies (Linux), so
-    that a CLI killed with SIGKILL leaves no server or service behind."""
+    that a CLI killed with SIGKILL leaves no server or service behind. Pass the parent's pid
+    (``partial(die_with_parent, os.getpid())``): a parent that died between fork and prctl
+    sends no signal, so the child checks and leaves by itself."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 PR_SET_PDEATHSIG = 1
@@ -154,7 +159,7 @@ class EmbeddedNats:
             [str(binary), "-c", str(self.config_path), "-l", str(self.log_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=die_with_parent,
+            preexec_fn=partial(die_with_parent, os.getpid()),
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
