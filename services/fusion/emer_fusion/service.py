@@ -28,6 +28,8 @@ from emer_common.contracts import (
     clip_result,
     failed_result,
 )
+from emer_common.llm.base import LLMBackend
+from emer_common.llm.registry import create_backend
 from emer_common.logging_setup import set_log_service
 from emer_common.metrics import model_load, observe_fusion_join
 from emer_common.runtime import Bus, Runnable, run_service
@@ -35,8 +37,6 @@ from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer, services_of
 from emer_common.tracing import configure_tracing, stage_span
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import LLMBackend
-from emer_fusion.backends.registry import create_backend
 from emer_fusion.ensemble import EnsembleFuser, Member
 from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
 from emer_fusion.prompts import load_prompt

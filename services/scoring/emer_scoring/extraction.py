@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from emer_common.errors import EmerError
+from emer_common.llm.base import BackendError, GenerationOptions, LLMBackend
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import BackendError, GenerationOptions, LLMBackend
 from emer_scoring.label_lists import LabelListError, parse_strict_list, parse_wheel_list
 from emer_scoring.prompts import Language, load_prompt
 

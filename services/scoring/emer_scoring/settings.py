@@ -43,6 +43,6 @@ class ScoringSettings(ServiceSettings):
     judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     llm_backend: str | None = Field(
         default=None,
-        description="Fusion backend name for the judge / LLM extraction (configured by the "
-        "EMER_FUSION_* variables); unset: the fusion default.",
+        description="LLM backend name (emer_common.llm) for the judge / LLM extraction, "
+        "configured by the EMER_FUSION_* variables as for fusion; unset: EMER_FUSION_BACKEND.",
     )

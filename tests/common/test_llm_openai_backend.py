@@ -16,8 +16,8 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
-from emer_fusion.backends.openai_http import OpenAIChatBackend
+from emer_common.llm.base import BackendError, ChatMessage, GenerationOptions
+from emer_common.llm.openai_http import OpenAIChatBackend
 
 URL = "http://llm.test/v1"
 REPLY = {

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from emer_common.contracts import ModelInfo
+from emer_common.llm.base import BackendError, ChatMessage, Generation, GenerationOptions
+from emer_common.llm.settings import LLMSettings
 from emer_common.metrics import observe_llm_request
-from emer_fusion.backends.base import BackendError, ChatMessage, Generation, GenerationOptions
-from emer_fusion.settings import FusionSettings
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 BACKOFF_BASE_S = 0.5
@@ -48,7 +48,7 @@ class OpenAIChatBackend:
         )
 
     @classmethod
-    def from_settings(cls, settings: FusionSettings) -> OpenAIChatBackend:
+    def from_settings(cls, settings: LLMSettings) -> OpenAIChatBackend:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return cls(
             settings.openai_base_url,
