@@ -19,7 +19,7 @@ from emer_common.services import Consumer, services_of
 def awaits_transcript(job: ClipJob) -> bool:
     """The clip's text is the audio transcript (no subtitle, and audio was asked for)."""
     return (
-        job.subtitle is None
+        not job.has_subtitle  # inline or by reference (emer_common.subtitle_store)
         and Modality.TEXT in job.modalities
         and Modality.AUDIO in job.modalities
     )

@@ -20,6 +20,7 @@ from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
+from emer_common.subtitle_store import subtitle_text
 from emer_common.tracing import configure_tracing
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
@@ -36,8 +37,9 @@ def build_workers(bus: Bus, analyzer: TextAnalyzer, common: CommonConfig) -> Seq
     async def handle_job(job: ClipJob) -> Retry | None:
         if Modality.TEXT not in job.modalities:
             return None
-        if job.subtitle is not None:
-            await answer(job, job.subtitle, "subtitle", job.language)
+        if job.has_subtitle:
+            # a long subtitle comes by reference, from the Object Store
+            await answer(job, await subtitle_text(bus.js, job), "subtitle", job.language)
         elif Modality.AUDIO not in job.modalities:
             await answer(job, None, "subtitle", job.language)
         # else: answered when the audio transcript arrives
@@ -45,7 +47,7 @@ def build_workers(bus: Bus, analyzer: TextAnalyzer, common: CommonConfig) -> Seq
 
     async def handle_transcript(transcript: Transcript) -> Retry | None:
         job = transcript.job
-        if Modality.TEXT in job.modalities and job.subtitle is None:
+        if Modality.TEXT in job.modalities and not job.has_subtitle:
             await answer(job, transcript.text, "transcript", transcript.language or job.language)
         return None
 
