@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from emer_common.media import MediaError
 from emer_visual.frames import sample_frames, upright
@@ -103,3 +104,47 @@ def test_variable_frame_rate_frames_keep_their_own_times(tmp_path: Path) -> None
         container.mux(stream.encode())
     sample = sample_frames(path, 0.0, 4.0, 4, 64)
     assert [round(f.time_s, 1) for f in sample.frames] == [0.2, 1.0, 2.5, 3.9]
+
+
+def rotated_portrait(path: Path, upright_rgb: np.ndarray, degrees: int) -> Path:
+    """A phone-style file: the sensor's pixels stored turned, with a display matrix saying
+    how far to turn them back (counter-clockwise ``degrees``), written through PyAV."""
+    from fractions import Fraction
+
+    stored = np.ascontiguousarray(np.rot90(upright_rgb, -round(degrees / 90)))
+    height, width = stored.shape[:2]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.set_display_rotation(degrees)
+        for index in range(10):
+            frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 10)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+@pytest.mark.parametrize("degrees", [90, -90, 180])
+def test_a_file_with_a_display_matrix_gives_upright_frames(
+    tmp_path: Path, astronaut: np.ndarray, analyzer, degrees: int
+) -> None:
+    """Real files, not the helper alone: before the frames are analysed they are turned as
+    the stream's display matrix says (what a player shows), so faces are upright."""
+    portrait = astronaut[:480, 80:400]  # 480 high, 320 wide: a portrait around the face
+    path = rotated_portrait(tmp_path / f"phone{degrees}.mp4", portrait, degrees)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == ((480, 320) if degrees % 180 else (320, 480))
+        assert next(container.decode(stream)).rotation % 360 == degrees % 360
+
+    (frame,) = sample_frames(path, 0.0, None, 1, 240).frames
+    assert frame.rgb.shape == (240, 160, 3)  # portrait, as shown by a player
+    small = np.asarray(Image.fromarray(portrait).resize((160, 240)), np.float32)
+    error = np.abs(frame.rgb.astype(np.float32) - small).mean()
+    wrong = np.abs(np.rot90(frame.rgb, 2).astype(np.float32) - small).mean()
+    assert error < 12 < wrong, (error, wrong)
+
+    findings = analyzer.analyze(path, 0.0, None)
+    assert findings.status.value == "ok", findings.description
+    assert "smil" in findings.description.lower() or "happ" in findings.description.lower()
