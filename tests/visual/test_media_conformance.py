@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from emer_common.media import MediaError
-from emer_visual.frames import sample_frames, upright
-from tests.conformance_media import damaged, make_media, unaligned_avi
+from emer_visual.frames import decoder_threads, lowres_level, sample_frames, upright
+from tests.conformance_media import damaged, large_video, make_media, unaligned_avi
 
 pytestmark = pytest.mark.unit
 
@@ -148,3 +148,54 @@ def test_a_file_with_a_display_matrix_gives_upright_frames(
     findings = analyzer.analyze(path, 0.0, None)
     assert findings.status.value == "ok", findings.description
     assert "smil" in findings.description.lower() or "happ" in findings.description.lower()
+
+
+PEAK_CHILD = """
+import json, os, sys
+os.cpu_count = lambda: 16  # set the decoder up as on a 16-core node
+from pathlib import Path
+from emer_visual.frames import sample_frames
+def high_water_mb():
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+base = high_water_mb()
+sample = sample_frames(Path(sys.argv[1]), 0.0, None, 4, 640)
+print(json.dumps({"peak_mb": high_water_mb() - base, "source": sample.source_size,
+                  "shapes": [f.rgb.shape for f in sample.frames]}))
+"""
+
+
+@pytest.mark.parametrize(("codec", "suffix"), [("h264", "mp4"), ("mjpeg", "mov")])
+def test_an_8k_video_is_sampled_at_bounded_size_and_memory(
+    tmp_path: Path, codec: str, suffix: str
+) -> None:
+    """Measured on main with a decoder set up for 16 cores: 851 MB above the imports for
+    8K H.264 (one frame thread per core, two 50 MB pictures each), 116 MB for 8K MJPEG;
+    now frame threads stay within a 256 MB budget and MJPEG decodes at 1/8 size."""
+    import json
+    import subprocess
+    import sys
+
+    # frame threads fill only when several pictures are in flight: six for H.264
+    path = large_video(
+        tmp_path / f"8k.{suffix}", codec, 7680, 4320, frames=6 if codec == "h264" else 3
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", PEAK_CHILD, str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    measured = json.loads(output.strip().splitlines()[-1])
+    assert measured["source"] == [7680, 4320]
+    assert measured["shapes"] and all(shape == [360, 640, 3] for shape in measured["shapes"])
+    assert measured["peak_mb"] < {"h264": 400, "mjpeg": 60}[codec], measured["peak_mb"]
+
+
+def test_decoder_setup_for_large_pictures() -> None:
+    assert decoder_threads(1920, 1080, 16) == 16  # HD: one frame thread per core
+    assert decoder_threads(3840, 2160, 16) == 10
+    assert decoder_threads(7680, 4320, 16) == 2
+    assert decoder_threads(7680 * 4, 4320 * 4, 16) == 1
+    assert lowres_level("mjpeg", 7680, 4320, 640) == 3  # 960 px wide, still above 640
+    assert lowres_level("mjpeg", 1920, 1080, 640) == 1
+    assert lowres_level("mjpeg", 1280, 720, 640) == 1
+    assert lowres_level("mjpeg", 1000, 720, 640) == 0
+    assert lowres_level("h264", 7680, 4320, 640) == 0  # not an exact lowres decoder
