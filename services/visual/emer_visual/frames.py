@@ -117,7 +117,10 @@ def configure_decoder(stream: av.VideoStream, max_side_px: int) -> None:
     width, height = stream.width or 0, stream.height or 0
     stream.thread_type = "AUTO"
     if width and height:
-        stream.codec_context.thread_count = decoder_threads(width, height, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+        threads = decoder_threads(width, height, cpus)
+        if threads < cpus:  # else FFmpeg's own choice (one per core, plus one)
+            stream.codec_context.thread_count = threads
         level = lowres_level(stream.codec_context.name, width, height, max_side_px)
         if level:
             stream.codec_context.options = {"lowres": str(level)}
