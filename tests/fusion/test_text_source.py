@@ -27,6 +27,8 @@ def job(subtitle: str | None = None, modalities: tuple[Modality, ...] = ALL) -> 
 def test_text_waits_on_audio_only_when_it_comes_from_the_transcript() -> None:
     assert awaits_transcript(job())
     assert not awaits_transcript(job(subtitle="hello"))
+    by_reference = MediaRef(kind="object", bucket="b", object_name="j/subtitles/c.txt")
+    assert not awaits_transcript(job().model_copy(update={"subtitle_ref": by_reference}))
     assert not awaits_transcript(job(modalities=(Modality.VISUAL, Modality.TEXT)))
     assert set(waited_services(job(), Modality.TEXT)) == {
         Consumer.TEXT,
