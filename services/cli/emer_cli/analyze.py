@@ -41,6 +41,7 @@ from emer_common.contracts import (
 )
 from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
+from emer_common.services import SERVICE_NAMES
 from emer_common.settings import BusSettings
 from emer_common.subtitle_store import by_reference, forget
 from emer_common.tracing import configure_tracing, stage_span
@@ -204,6 +205,7 @@ def _run_embedded(
             prefix=options.bus.subject_prefix,
             allowed_roots=plan.roots,
             log_dir=options.out_dir / "logs",
+            services=_needed_services(todo),
             extra_env=options.services_env,
         )
         processes.start()
@@ -235,6 +237,14 @@ def _run_embedded(
             if interrupt.requested:
                 processes.stop_timeout_s = INTERRUPT_STOP_S
             processes.stop()
+
+
+def _needed_services(todo: list[ClipJob]) -> tuple[str, ...]:
+    """Every service, less scoring when no clip carries references (it would have nothing to
+    score, and starting it costs a process on a machine busy loading models)."""
+    if any(job.references is not None for job in todo):
+        return SERVICE_NAMES
+    return tuple(name for name in SERVICE_NAMES if name != "scoring")
 
 
 async def _submit_and_track(

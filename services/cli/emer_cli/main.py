@@ -207,22 +207,15 @@ def serve(
     service: Annotated[str, typer.Argument(help=" | ".join(SERVICE_NAMES))],
 ) -> None:
     """Run one service until SIGTERM (what each Kubernetes Deployment runs)."""
+    from emer_cli.serve import serve as serve_named
     from emer_common.errors import UnknownNameError
-    from emer_common.service_config import CommonConfig
 
     try:
-        spec = service_spec(service)
+        service_spec(service)
     except UnknownNameError as error:
         raise typer.BadParameter(str(error)) from error
-    settings = spec.load_settings()
-    configure_logging(getattr(settings, "log_level", "INFO"))
-    try:
-        asyncio.run(spec.load_entry_point()(settings, CommonConfig()))
-    except KeyboardInterrupt:
-        pass
-    except EmerError as error:
-        console.print(f"[red]the {service} service stopped:[/] {error}")
-        raise typer.Exit(code=1) from error
+    if code := serve_named(service):
+        raise typer.Exit(code=code)
 
 
 NatsUrlOption = Annotated[

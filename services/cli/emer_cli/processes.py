@@ -23,6 +23,12 @@ from emer_common.errors import EmerError
 from emer_common.services import SERVICE_NAMES, service_spec
 
 STOP_TIMEOUT_S = 30.0
+SHARED_HOST_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+"""Set for every child unless the caller's environment sets it. The services share the
+machine's cores; OpenMP threads that spin while waiting for work (the default, in PyTorch
+and CTranslate2) burn the cores the other services need: on 2 shared cores the first fusion
+of a cold start took 6.4 CPU-seconds spinning instead of 1.6 (docs/benchmarks.md). Only how
+idle threads wait changes: thread counts and results stay the same."""
 MAX_RESTARTS = 5
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
@@ -56,7 +62,7 @@ class ServiceProcesses:
     def start_one(self, name: str) -> None:
         """Start (or start again, after it died) one service's process."""
         spec = service_spec(name)
-        env = dict(os.environ)
+        env = {**SHARED_HOST_ENV, **os.environ}
         env.update(self.bus_env)
         env.update(
             {
@@ -72,7 +78,7 @@ class ServiceProcesses:
         env[spec.env_name("health_host")] = "127.0.0.1"
         with (self.log_dir / f"{name}.log").open("ab") as log:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "emer_cli.main", "serve", name],
+                [sys.executable, "-m", "emer_cli.serve", name],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,

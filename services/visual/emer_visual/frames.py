@@ -35,8 +35,9 @@ HIGH_BIT_DEPTH_MARKS = ("9", "10", "12", "14", "16")
 SHOT_CHANGE_DIFF = 0.12
 """Mean absolute thumbnail difference (0-1 grey levels) that marks a shot change.
 
-A cut between two different faces in ``samples/angry_complaint.mp4`` measures 0.25; the slow
-zoom of the samples and a person talking in front of a camera stay below 0.03.
+A cut between two different faces (the smiling astronaut, then Grace Hopper, as the tests build
+it) measures about 0.25; the slow zoom of the samples and a person talking in front of a camera
+stay below 0.03.
 """
 MAX_SHOT_CHANGES = 16
 """At most this many shot changes are reported per clip."""
