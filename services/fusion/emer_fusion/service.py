@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import Protocol
 
 import nats.js.errors
 from nats.js.kv import KeyValue
@@ -32,7 +31,7 @@ from emer_common.logging_setup import set_log_service
 from emer_common.metrics import model_load, observe_fusion_join
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
-from emer_common.services import Consumer, services_of
+from emer_common.services import Consumer
 from emer_common.tracing import configure_tracing, stage_span
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.backends.base import LLMBackend
@@ -40,18 +39,15 @@ from emer_fusion.backends.registry import create_backend
 from emer_fusion.ensemble import EnsembleFuser, Member
 from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
 from emer_fusion.prompts import load_prompt
+from emer_fusion.readiness import (
+    DONE,
+    FIRST_SEEN,
+    ProgressSource,
+    ReadyClips,
+    ReadyClipsGauge,
+    deadline_left,
+)
 from emer_fusion.settings import FusionSettings
-
-DONE = "done"
-
-
-class ProgressSource(Protocol):
-    async def last_progress(self, services: tuple[Consumer, ...]) -> float: ...
-
-    async def backlog(self, consumer: Consumer) -> int: ...
-
-
-FIRST_SEEN = "first"
 
 
 def build_fuser(settings: FusionSettings) -> ClipFuser:
@@ -150,13 +146,13 @@ class FusionJoin:
                 clues[modality] = stored
         missing = tuple(m for m in report.job.modalities if m not in clues)
         if missing:
-            # the deadline runs from the later of the clip's first report and the last
-            # progress of the missing modalities' services
-            since = max(
-                [await self._first_seen(base)]
-                + [await self.progress.last_progress(services_of(m)) for m in missing]
+            remaining = await deadline_left(
+                self.progress,
+                await self._first_seen(base),
+                missing,
+                self.settings.modality_deadline_s,
+                time.time(),
             )
-            remaining = self.settings.modality_deadline_s - (time.time() - since)
             names = ", ".join(m.value for m in missing)
             if remaining > 0:
                 return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")
@@ -205,7 +201,9 @@ def build_workers(
     bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings, common: CommonConfig
 ) -> Sequence[Runnable]:
     join = FusionJoin(bus, kv, fuser, settings)
-    return [common.pull_worker(bus, Consumer.FUSION, ClueReport, join.handle, join.publish_failure)]
+    worker = common.pull_worker(bus, Consumer.FUSION, ClueReport, join.handle, join.publish_failure)
+    ready = ReadyClips(bus.js, kv, bus.topology, join.progress, settings.modality_deadline_s)
+    return [worker, ReadyClipsGauge(ready, settings.ready_clips_interval_s)]
 
 
 async def serve(settings: FusionSettings, common: CommonConfig) -> None:
