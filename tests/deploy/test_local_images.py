@@ -5,8 +5,8 @@ runs the text container as the chart does (uid 10001, read-only root filesystem,
 tmpfs), on the host's network so that it reaches the test's nats-server, and checks that it
 becomes ready, answers a clip with a text clue report, and counts it in /metrics.
 podman's runtime options below are the ones a VM without cgroup v2 delegation and with a
-capped RLIMIT_NOFILE needs (docs/deployment.md, Images built here); they change nothing a
-cluster's runtime would see.
+capped RLIMIT_NOFILE needs (docs/deployment.md, "Images built without Docker"); they change
+nothing a cluster's runtime would see.
 """
 
 from __future__ import annotations

@@ -141,3 +141,13 @@ async def test_fusion_scales_on_ready_clips_not_on_parked_reports(bus: Bus) -> N
     # than a millisecond ago: with that deadline, c3 is ready (fused without visual).
     stalled = ReadyClips(bus.js, kv, bus.topology, FakeProgress(time.time() - 3600), 0.001)
     assert await stalled.count() == ClipCounts(ready=1, waiting=0)
+
+
+async def test_a_message_that_is_not_a_clue_report_is_not_a_clip(bus: Bus) -> None:
+    kv = await bus.js.key_value(bus.topology.fusion_bucket)
+    await bus.js.publish(bus.topology.clue_subject(JOB, "bad", "text"), b"not a report")
+    for modality in (Modality.TEXT, Modality.AUDIO, Modality.VISUAL):
+        await send(bus, "whole", modality)
+    counter = ReadyClips(bus.js, kv, bus.topology, FakeProgress(time.time()), 3600)
+    # nothing fused yet, no report delivered to fusion: "whole" is ready from the stream alone
+    assert await counter.count() == ClipCounts(ready=1, waiting=0)

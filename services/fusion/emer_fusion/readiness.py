@@ -106,8 +106,8 @@ class ReadyClips:
             if clip in fused:
                 continue
             expected = await self._expected_of(clip, subject)
-            if expected is None:
-                continue  # fused and acked since the stream was read
+            if not expected:
+                continue  # acked since the stream was read, or nothing fusion would join
             present = modalities | stored.get(clip, set())
             missing = tuple(m for m in expected if m not in present)
             if await self._is_ready(clip, missing, clip in first_seen, now):
@@ -158,14 +158,20 @@ class ReadyClips:
         return stored, seen, fused
 
     async def _expected_of(self, clip: Clip, subject: str) -> tuple[Modality, ...] | None:
-        """The modalities the clip's job expects, from one of its reports (read once)."""
+        """The modalities the clip's job expects, from one of its reports (read once).
+
+        None when the report is gone; empty when fusion would not join it (no job, or not
+        a clue report at all: the worker acks or dead-letters those).
+        """
         if clip not in self._expected:
             try:
                 msg = await self.js.get_last_msg(self.topology.clues_stream, subject)
             except nats.js.errors.NotFoundError:
                 return None
-            job = decode(ClueReport, msg.data or b"").job
-            # a report without its job is acked at once: nothing to wait for
+            try:
+                job = decode(ClueReport, msg.data or b"").job
+            except ValueError:  # not a clue report: the worker dead-letters it
+                job = None
             self._expected[clip] = job.modalities if job else ()
         return self._expected[clip]
 
@@ -198,6 +204,10 @@ class ReadyClipsGauge:
             counts = await self.counter.count()
         except BUS_TROUBLE as error:
             log.warning("could not count the clips ready to fuse (%s); will retry", error)
+            return None
+        except Exception:
+            # the count only feeds a gauge: it must never stop fusion's worker
+            log.exception("counting the clips ready to fuse failed; will retry")
             return None
         set_fusion_clips(counts.ready, counts.waiting)
         return counts
