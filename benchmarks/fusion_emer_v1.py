@@ -43,9 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emer_common.contracts import Modality, ModelInfo
+from emer_common.llm.base import ChatMessage, Generation, GenerationOptions, LLMBackend
+from emer_common.llm.registry import create_backend
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import ChatMessage, Generation, GenerationOptions, LLMBackend
-from emer_fusion.backends.registry import create_backend
 from emer_fusion.clue_text import hints_from_text
 from emer_fusion.evaluation import ClueRow, clue_reports, evaluate, read_clues
 from emer_fusion.fuse import Fuser

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from scipy.stats import kendalltau, spearmanr
 
-from emer_fusion.backends.openai_http import OpenAIChatBackend
+from emer_common.llm.openai_http import OpenAIChatBackend
 from emer_scoring.judge import ExplanationJudge, JudgeReplyError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.servers.llama

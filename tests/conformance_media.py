@@ -184,3 +184,30 @@ def damaged(source: Path, target: Path, kind: str, seed: int = 14) -> Path:
         raise ValueError(kind)
     target.write_bytes(bytes(data))
     return target
+
+
+LARGE_VIDEO_CODECS = {"h264": ("libx264", "yuv420p"), "mjpeg": ("mjpeg", "yuvj420p")}
+
+
+def large_video(path: Path, codec: str, width: int, height: int, frames: int = 10) -> Path:
+    """A moving grey ramp of any size (4K, 8K), written straight into the codec's pixel
+    format: no RGB conversion, so even 8K takes a few seconds."""
+    encoder, pix_fmt = LARGE_VIDEO_CODECS[codec]
+    ramp = np.linspace(16, 235, width, dtype=np.uint8)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(encoder, rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        if encoder == "libx264":
+            stream.options = {"preset": "ultrafast"}
+        for index in range(frames):
+            frame = av.VideoFrame(width, height, pix_fmt)
+            luma = frame.planes[0]
+            rows = np.zeros((height, luma.line_size), np.uint8)
+            rows[:, :width] = np.roll(ramp, index * 32)
+            luma.update(rows.tobytes())
+            for chroma in frame.planes[1:]:
+                chroma.update(bytes([128]) * chroma.buffer_size)
+            frame.pts, frame.time_base = index, Fraction(1, FPS)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from emer_common.bus.embedded import EmbeddedNats
+from emer_common.llm.local import packaged_gguf
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
-from emer_fusion.backends.local import packaged_gguf
 from tests.servers.llama import LlamaServer, find_binary, running_llama_server
 
 # Tests must never reach a model hub: every default model ships in a package.

@@ -96,6 +96,11 @@ class ClipJob(Contract):
     start_s: float = 0.0
     end_s: float | None = None
     subtitle: str | None = None
+    subtitle_ref: MediaRef | None = Field(
+        default=None,
+        description="A subtitle too long to travel inline: its UTF-8 text in the Object Store "
+        "(emer_common.subtitle_store); ``subtitle`` is then None.",
+    )
     subtitle_source: str | None = None
     subtitle_error: ErrorInfo | None = Field(
         default=None, description="Why a subtitle sidecar could not be used, if it could not."
@@ -108,6 +113,11 @@ class ClipJob(Contract):
     @property
     def key(self) -> str:
         return f"{self.job_id}.{self.clip_id}"
+
+    @property
+    def has_subtitle(self) -> bool:
+        """A subtitle comes with the job, inline or by reference."""
+        return self.subtitle is not None or self.subtitle_ref is not None
 
 
 class ClueStatus(StrEnum):

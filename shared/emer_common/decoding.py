@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import av
 import av.error
 
+from emer_common.errors import file_problem
+
 log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=av.stream.Stream)
@@ -178,12 +180,8 @@ def default_stream(streams: Sequence[S], languages: Sequence[str] = ()) -> S | N
 
 def plain_reason(error: BaseException) -> str:
     """Why a file could not be opened, in words a user can act on (no errno, no class name)."""
-    if isinstance(error, FileNotFoundError):
-        return "it does not exist"
-    if isinstance(error, PermissionError):
-        return "permission to read it was denied"
-    if isinstance(error, IsADirectoryError):
-        return "it is a folder, not a file"
+    if isinstance(error, FileNotFoundError | PermissionError | IsADirectoryError):
+        return file_problem(error)
     if isinstance(error, av.error.DecoderNotFoundError):
         return "its codec is not supported by this FFmpeg build"
     if isinstance(error, UnicodeDecodeError):

@@ -93,3 +93,16 @@ class BackendError(EmerError):
         super().__init__(message, code=code)
         self.transient = transient
         self.permanent = not transient
+
+
+def file_problem(error: BaseException) -> str:
+    """Why a file could not be read, in words a user can act on (no errno, no class name)."""
+    if isinstance(error, FileNotFoundError):
+        return "it does not exist"
+    if isinstance(error, PermissionError):
+        return "permission to read it was denied"
+    if isinstance(error, IsADirectoryError):
+        return "it is a folder, not a file"
+    if isinstance(error, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {error.start}); save it as UTF-8"
+    return "it could not be read"

@@ -28,6 +28,8 @@ class Consumer(StrEnum):
     TEXT = "text"
     TEXT_TRANSCRIPTS = "text-transcripts"
     FUSION = "fusion"
+    FUSION_JOBS = "fusion-jobs"
+    """Fusion's copy of each clip job: the clip's deadline runs even if no report ever comes."""
     SCORING = "scoring"
 
 
@@ -42,6 +44,14 @@ class ServiceSpec:
     modality: Modality | None = None
     gpu: bool = False
     """Whether the chart offers a CUDA variant and GPU scheduling for it."""
+    deadline_consumers: tuple[Consumer, ...] = ()
+    """Consumers (among ``consumers``) that only start a deadline: their lag is no work to
+    scale on."""
+
+    @property
+    def work_consumers(self) -> tuple[Consumer, ...]:
+        """The consumers whose lag is work for this service (what an autoscaler reads)."""
+        return tuple(c for c in self.consumers if c not in self.deadline_consumers)
 
     @property
     def env_prefix(self) -> str:
@@ -87,10 +97,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "fusion",
-        (Consumer.FUSION,),
+        (Consumer.FUSION, Consumer.FUSION_JOBS),
         "emer_fusion.settings:FusionSettings",
         "emer_fusion.service:serve",
         gpu=True,
+        deadline_consumers=(Consumer.FUSION_JOBS,),
     ),
     ServiceSpec(
         "scoring",

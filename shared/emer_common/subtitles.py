@@ -12,6 +12,7 @@ import html
 import logging
 import re
 import stat
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,10 @@ from emer_common.errors import PermanentError
 
 log = logging.getLogger(__name__)
 
-MAX_SUBTITLE_BYTES = 2 * 1024 * 1024
-"""Largest sidecar read. A feature film's SRT is about 100 kB; anything near this limit is
-not a subtitle, and its text could not travel inside one bus message anyway."""
+MAX_SUBTITLE_BYTES = 16 * 1024 * 1024
+"""Largest sidecar read. A feature film's SRT is about 100 kB, a day of speech 3 MB; 16 MB
+parse in about 7 s. A clip's share of it travels by reference when long
+(``emer_common.subtitle_store``)."""
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".sub")
 SIDECAR_SUFFIXES = (*SUBTITLE_SUFFIXES, ".txt")
 DEFAULT_FPS = 25.0
@@ -248,6 +250,29 @@ def read_subtitle(path: Path, fps: float | None = None) -> list[Cue]:
 def text_in_span(cues: list[Cue], start_s: float, end_s: float | None) -> str:
     stop = float("inf") if end_s is None else end_s
     return " ".join(c.text for c in cues if c.end_s > start_s and c.start_s < stop).strip()
+
+
+def texts_in_spans(cues: list[Cue], spans: list[tuple[float, float | None]]) -> list[str]:
+    """``text_in_span`` of each span, without reading every cue for every span.
+
+    Cues are searched by start time: a cue that overlaps a span starts before its end and at
+    most one cue length (the longest one's) before its start. Cues without an end (a ``.txt``
+    sidecar, a manifest's text) overlap every span.
+    """
+    endless = [cue for cue in cues if cue.end_s == float("inf")]
+    timed = sorted((cue for cue in cues if cue.end_s != float("inf")), key=lambda c: c.start_s)
+    starts = [cue.start_s for cue in timed]
+    longest = max((cue.end_s - cue.start_s for cue in timed), default=0.0)
+    texts = []
+    for start, end in spans:
+        stop = float("inf") if end is None else end
+        window = timed[bisect_left(starts, start - longest) : bisect_left(starts, stop)]
+        found = sorted(
+            (c for c in (*endless, *window) if c.end_s > start and c.start_s < stop),
+            key=lambda c: c.start_s,
+        )
+        texts.append(" ".join(c.text for c in found).strip())
+    return texts
 
 
 def _is_regular(path: Path) -> bool:

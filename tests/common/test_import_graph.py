@@ -19,14 +19,6 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.unit
 
 SERVICES = ("emer_visual", "emer_audio", "emer_text", "emer_fusion", "emer_scoring")
-ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # Known, not new: scoring's label extractor and judge use fusion's LLM client
-        # (emer_fusion.backends). The client is to move into emer_common (issue #15); delete
-        # this entry with that move.
-        ("emer_scoring", "emer_fusion"),
-    }
-)
 MODULE_STRING = re.compile(r"^(emer_[a-z]+)(?:\.\w+)*(?::[\w.]+)?$")
 
 
@@ -56,11 +48,7 @@ def service_imports() -> set[tuple[str, str, str]]:
 
 
 def test_no_service_imports_another_service() -> None:
-    violations = sorted(
-        f"{file} imports {imported}"
-        for package, imported, file in service_imports()
-        if (package, imported) not in ALLOWED
-    )
+    violations = sorted(f"{file} imports {imported}" for _, imported, file in service_imports())
     assert not violations, "move shared code to emer_common:\n" + "\n".join(violations)
 
 

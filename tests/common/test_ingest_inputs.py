@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emer_cli.ingest import IngestOptions, IngestPlan, clip_token, plan_jobs
+from emer_cli.ingest import IngestOptions, IngestPlan, clip_token, plan_jobs, windows
 from emer_common.contracts import CLIP_ID_PATTERN, Modality, encode
+from emer_common.subtitles import Cue, text_in_span, texts_in_spans
 from tests.conformance_media import make_media
 from tests.conftest import SAMPLES
 
@@ -54,11 +55,63 @@ def test_a_5_mb_srt_beside_one_clip_leaves_the_batch_intact(tmp_path: Path) -> N
     assert all(len(encode(job)) < 1024 * 1024 for job in result.jobs)
 
 
-def test_huge_text_in_a_manifest_is_cut_to_fit_a_message(tmp_path: Path) -> None:
+def long_subtitle(path: Path, span_s: float, span_chars: int, total_bytes: int) -> str:
+    """An SRT with ``span_chars`` of text inside the first ``span_s`` seconds (ending in a
+    marker), padded with later cues to ``total_bytes``; returns the span's last words."""
+    cues, number, written = [], 0, 0
+    per_cue = 400
+    count = span_chars // per_cue
+    for index in range(count):
+        start = span_s * index / count
+        words = f"line {index} " + "calm " * ((per_cue - 12) // 5)
+        if index == count - 1:
+            words += " THE LAST WORDS OF THE SPAN"
+        number += 1
+        cues.append(f"{number}\n{srt_time(start)} --> {srt_time(start + 0.01)}\n{words}\n\n")
+        written += len(cues[-1])
+    later = span_s + 60.0
+    while written < total_bytes:
+        number += 1
+        cues.append(f"{number}\n{srt_time(later)} --> {srt_time(later + 1)}\n{'far ' * 60}\n\n")
+        written += len(cues[-1])
+        later += 2
+    path.write_text("".join(cues))
+    return "THE LAST WORDS OF THE SPAN"
+
+
+def srt_time(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, minutes = millis // 3_600_000, millis // 60_000 % 60
+    return f"{hours:02d}:{minutes:02d}:{millis // 1000 % 60:02d},{millis % 1000:03d}"
+
+
+def test_a_long_subtitle_is_carried_whole_for_the_clips_span(tmp_path: Path) -> None:
+    """On main a 3 MB sidecar was refused (over 2 MB) and a clip's text was cut at 16 000
+    characters; now the span's 100 000 characters are planned whole (they travel to the
+    text service by reference, see ``emer_common.subtitle_store``)."""
+    video = tmp_path / "talk.mp4"
+    shutil.copy(CLIP, video)
+    last = long_subtitle(tmp_path / "talk.srt", 4.0, 100_000, 3_000_000)
+    (job,) = plan(video).jobs
+    assert job.subtitle_error is None
+    assert job.subtitle is not None and len(job.subtitle) > 90_000
+    assert job.subtitle.startswith("line 0 ")
+    assert job.subtitle.endswith(last)
+
+
+def test_text_over_the_hard_limit_is_a_per_clip_error(tmp_path: Path) -> None:
     manifest = tmp_path / "m.jsonl"
-    manifest.write_text(json.dumps({"path": str(CLIP), "subtitle": "so " * 600_000}) + "\n")
-    (job,) = plan(manifest).jobs
-    assert job.subtitle is not None and len(encode(job)) < 1024 * 1024
+    rows = [
+        {"path": str(CLIP), "clip_id": "huge", "subtitle": "so " * 600_000},
+        {"path": str(CLIP), "clip_id": "fine", "subtitle": "so " * 60_000},
+    ]
+    manifest.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    huge, fine = plan(manifest).jobs
+    assert huge.subtitle is None and huge.subtitle_error is not None
+    assert huge.subtitle_error.code == "subtitle_too_large"
+    assert "1799999 characters" in huge.subtitle_error.message
+    assert "Exception" not in huge.subtitle_error.message
+    assert fine.subtitle is not None and len(fine.subtitle) == len(("so " * 60_000).strip())
 
 
 def test_bad_jsonl_rows_are_rejected_row_by_row(tmp_path: Path) -> None:
@@ -287,3 +340,24 @@ def test_embedded_subtitle_stream_is_used_without_a_sidecar(tmp_path: Path, kind
     (job,) = plan(muxed).jobs
     assert job.subtitle == "Hello there & welcome"
     assert job.subtitle_source and "embedded" in job.subtitle_source
+
+
+def test_cues_after_the_end_of_the_video_make_no_clips() -> None:
+    """On main a 30 s video with a subtitle of 100 cues over 200 s gave 12 clips, 10 of them
+    after the video's end; a long sidecar (hours of cues) gave thousands."""
+    cues = [Cue(i * 2.0, i * 2.0 + 1, f"cue {i}") for i in range(100)]
+    spans = windows(30.0, cues, OPEN)
+    assert spans == [(0.0, 15.0), (16.0, 29.0)]
+
+
+def test_the_text_of_every_span_is_found_without_rescanning_the_cues() -> None:
+    """200 000 cues over 111 hours: on main each clip rescanned every cue (quadratic)."""
+    cues = [Cue(i * 2.0, i * 2.0 + 1.5, f"cue {i}") for i in range(200_000)]
+    spans = windows(400_000.0, cues, OPEN)
+    started = time.perf_counter()
+    texts = texts_in_spans(cues, spans)
+    assert time.perf_counter() - started < 10  # quadratic: hours
+    assert len(texts) == len(spans) > 20_000
+    assert texts[0] == " ".join(f"cue {i}" for i in range(7))
+    assert texts[1] == text_in_span(cues, *spans[1])
+    assert texts[-1] == text_in_span(cues, *spans[-1])

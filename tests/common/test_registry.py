@@ -50,8 +50,8 @@ def test_a_broken_path_is_a_configuration_error() -> None:
 def test_every_service_registry_lists_its_default_backends() -> None:
     from emer_audio.backends.registry import ASR_BACKENDS, VAD_BACKENDS
     from emer_audio.settings import AudioSettings
-    from emer_fusion.backends.registry import BACKENDS as FUSION
-    from emer_fusion.settings import BackendName
+    from emer_common.llm.registry import LLM_BACKENDS as FUSION
+    from emer_common.llm.settings import BackendName
     from emer_text.backends.registry import BACKENDS as TEXT
     from emer_text.settings import DEFAULT_BACKENDS
     from emer_visual.backends.registry import BACKENDS as VISUAL

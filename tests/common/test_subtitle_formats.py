@@ -104,7 +104,8 @@ def test_large_fifo_and_device_sidecars_are_refused_without_reading(tmp_path: Pa
     import os
 
     big = tmp_path / "big.srt"
-    big.write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\nx\n\n" * 150_000)  # 5 MB
+    big.write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\nx\n\n")
+    os.truncate(big, 17 * 1024 * 1024)  # sparse: over the 16 MB limit without writing it
     fifo = tmp_path / "fifo.srt"
     os.mkfifo(fifo)
     zero = tmp_path / "zero.srt"

@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
 GPU_RESOURCE = "nvidia.com/gpu"
 # The chart's expectations come from the service registry the code uses.
-CONSUMERS_OF: dict[str, tuple[Consumer, ...]] = {spec.name: spec.consumers for spec in SERVICES}
+CONSUMERS_OF: dict[str, tuple[Consumer, ...]] = {
+    spec.name: spec.work_consumers for spec in SERVICES
+}
 
 
 def _gpu_limit(doc: Manifest) -> str | None:

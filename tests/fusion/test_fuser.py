@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 from emer_common.contracts import Modality, ModelInfo
+from emer_common.llm.base import ChatMessage, Generation, GenerationOptions
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import ChatMessage, Generation, GenerationOptions
 from emer_fusion.fuse import Fuser
 from emer_fusion.labels import parse_llm_reply, validate_labels
 from emer_fusion.prompts import load_prompt
@@ -65,7 +65,7 @@ class ScriptedBackend:
         return Generation(text=self.replies.pop(0))
 
     def score_candidates(self, messages, prefix, candidates):  # type: ignore[no-untyped-def]
-        from emer_fusion.backends.base import BackendError
+        from emer_common.llm.base import BackendError
 
         raise BackendError("cannot score", transient=False)
 

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from emer_common.contracts import Modality
+from emer_common.llm.base import BackendError, ChatMessage, GenerationOptions
+from emer_common.llm.local import packaged_gguf
+from emer_common.llm.openai_http import OpenAIChatBackend
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
-from emer_fusion.backends.local import packaged_gguf
-from emer_fusion.backends.openai_http import OpenAIChatBackend
 from emer_fusion.fuse import Fuser
 from emer_fusion.prompts import load_prompt
 from tests.fusion.conftest import clue

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import nats.js.errors
 import pytest
 
 from emer_cli.processes import ServiceProcesses
@@ -55,6 +56,19 @@ class FakeProgress:
 
     async def backlog(self, consumer: Consumer) -> int:
         return self.queued
+
+
+def ok_report(job: ClipJob, modality: Modality = Modality.VISUAL) -> ClueReport:
+    """An ok report of ``modality`` (for tests that need some report to arrive)."""
+    return ClueReport(
+        job_id=job.job_id,
+        clip_id=job.clip_id,
+        modality=modality,
+        status=ClueStatus.OK,
+        job=job,
+        description=f"In the {modality.value}, ...",
+        emotion_hints={"sad": 0.5},
+    )
 
 
 def text_report(job: ClipJob) -> ClueReport:
@@ -137,3 +151,34 @@ async def test_stopped_services_are_named_missing_in_the_result(bus: Bus, tmp_pa
         assert result.labels
     finally:
         services.stop()
+
+
+async def test_a_clip_no_service_reports_on_still_gets_a_result(bus: Bus) -> None:
+    kv = await bus.js.key_value(bus.topology.fusion_bucket)
+    settings = FusionSettings(modality_deadline_s=0.5)
+    join = FusionJoin(bus, kv, FixedFuser(), settings, FakeProgress(time.time() - 3600))
+    job = sample_job("silent")
+    first = await join.handle_job(job)
+    assert isinstance(first, Retry) and first.delay_s > settings.recheck_interval_s / 10
+    await asyncio.sleep(0.6)
+    assert await join.handle_job(job) is None
+    msg = await bus.js.get_last_msg(
+        bus.topology.results_stream, bus.topology.result_subject("dl", "silent")
+    )
+    result = decode(ClipResult, msg.data)
+    assert set(result.missing_modalities) == {Modality.VISUAL, Modality.AUDIO, Modality.TEXT}
+    assert result.labels == ()  # nothing was seen, so nothing is guessed
+    assert "No visual clues were available" in result.explanation
+
+
+async def test_the_job_hands_a_clip_over_once_a_report_is_stored(bus: Bus) -> None:
+    kv = await bus.js.key_value(bus.topology.fusion_bucket)
+    settings = FusionSettings(modality_deadline_s=0.5)
+    join = FusionJoin(bus, kv, FixedFuser(), settings, FakeProgress(time.time() - 3600))
+    job = sample_job("reported")
+    assert isinstance(await join.handle(text_report(job)), Retry)
+    assert await join.handle_job(job) is None  # acked: the report's rechecks carry the clip
+    with pytest.raises(nats.js.errors.NotFoundError):
+        await bus.js.get_last_msg(
+            bus.topology.results_stream, bus.topology.result_subject("dl", "reported")
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -151,14 +152,20 @@ async def test_a_transient_backend_error_is_retried_then_dead_lettered_as_retrya
 
 async def test_exhausted_transient_errors_and_poison_messages_dead_letter(bus: Bus) -> None:
     async def handler(message: ClipJob) -> None:
-        raise RuntimeError("bug")
+        raise OSError(5, "Input/output error", "/x")  # a bug's exception, errno and all
 
     await publish(bus.js, bus.topology.job_subject("j1", "d"), job("d"), "job.j1.d")
     await bus.js.publish(bus.topology.job_subject("j1", "poison"), b"{not json")
     worker = make_worker(bus, handler)
     await run_until(worker, lambda: worker.stats.dead_lettered >= 2)
-    codes = sorted(d.error.code for d in await dead_letters(bus))
-    assert codes == ["invalid_message", "unexpected_error_exhausted"]
+    letters = sorted(await dead_letters(bus), key=lambda d: d.error.code)
+    assert [d.error.code for d in letters] == ["invalid_message", "unexpected_error_exhausted"]
+    # on main: "... an internal error ([Errno 5] Input/output error: '/x'); see the logs" and
+    # pydantic's own text ("1 validation error for ClipJob ... errors.pydantic.dev")
+    for letter in letters:
+        assert not re.search(r"Errno|OSError|pydantic|Traceback", letter.error.message)
+    assert "not a valid ClipJob" in letters[0].error.message
+    assert "details in the visual log" in letters[1].error.message
 
 
 @pytest.mark.parametrize("heartbeats", [True, False], ids=["heartbeats", "no-heartbeats"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emer_common.contracts import ModelInfo
-from emer_fusion.backends.base import BackendError, ChatMessage, Generation, GenerationOptions
+from emer_common.llm.base import BackendError, ChatMessage, Generation, GenerationOptions
 from emer_scoring.mer_assets import load_mer_assets
 from emer_scoring.tables import LabelTable, read_label_table
 from emer_scoring.wheel_assets import WheelAssets, emer_default_assets

@@ -146,3 +146,22 @@ def test_bad_level_is_a_usage_error(files: tuple[Path, Path]) -> None:
     ref, pred = files
     code, _, _ = run("ew", "--ref", str(ref), "--pred", str(pred), "--level", "3")
     assert code == 2
+
+
+def test_unreadable_inputs_are_named_without_an_errno(tmp_path: Path) -> None:
+    """On main: "cannot read the file ([Errno 2] No such file or directory: '...')"."""
+    from emer_scoring.tables import ScoringInputError, read_label_table
+
+    folder = tmp_path / "refs.csv"
+    folder.mkdir()
+    latin = write(tmp_path, "latin.csv", "")
+    latin.write_bytes("name,openset\nc1,\"['gen\xe9']\"\n".encode("latin-1"))
+    for path, reason in (
+        (tmp_path / "missing.csv", "it does not exist"),
+        (folder, "it is a folder"),
+        (latin, "not UTF-8 text"),
+    ):
+        with pytest.raises(ScoringInputError) as raised:
+            read_label_table(path)
+        assert reason in str(raised.value)
+        assert "Errno" not in str(raised.value) and "Error" not in str(raised.value)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from emer_fusion.backends.base import BackendError
+from emer_common.errors import ConfigurationError, UnknownNameError
+from emer_common.llm.base import BackendError
 from emer_scoring.extraction import (
+    EXTRACTORS,
     ExtractionError,
+    ExtractorName,
     FallbackLabelExtractor,
     LexiconLabelExtractor,
     LLMLabelExtractor,
@@ -86,7 +91,8 @@ def test_transient_errors_propagate() -> None:
 def test_registry() -> None:
     assert isinstance(build_extractor("lexicon"), LexiconLabelExtractor)
     assert isinstance(build_extractor("llm+lexicon", replying("[]")), FallbackLabelExtractor)
-    with pytest.raises(ValueError, match="needs an LLM backend"):
+    with pytest.raises(ConfigurationError, match="needs an LLM backend"):
         build_extractor("llm")
-    with pytest.raises(ValueError, match="known: lexicon, llm, llm\\+lexicon"):
+    with pytest.raises(UnknownNameError, match="choose one of: lexicon, llm, llm\\+lexicon"):
         build_extractor("regex")
+    assert set(EXTRACTORS) == set(get_args(ExtractorName))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from emer_fusion.backends.base import BackendError
+from emer_common.llm.base import BackendError
 from emer_scoring.judge import ExplanationJudge, JudgeReplyError, parse_scores
 from emer_scoring.prompts import load_prompt
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from emer_fusion.backends.openai_http import OpenAIChatBackend
+from emer_common.llm.openai_http import OpenAIChatBackend
 from emer_scoring.judge import ExplanationJudge, JudgeReplyError
 from tests.servers.llama import LlamaServer
 

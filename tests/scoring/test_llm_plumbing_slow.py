@@ -32,11 +32,11 @@ CANDIDATE = "The man frowns and speaks quietly about failing; he seems sad and d
 def smollm() -> Iterator[object]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_HUB_OFFLINE", "1")  # nothing may come from a model hub
-        from emer_fusion.backends.local import TransformersBackend
-        from emer_fusion.settings import FusionSettings
+        from emer_common.llm import LLMSettings
+        from emer_common.llm.local import TransformersBackend
 
         cache = Path.home() / ".cache" / "emer" / "models"
-        yield TransformersBackend.from_settings(FusionSettings(model_cache_dir=cache))
+        yield TransformersBackend.from_settings(LLMSettings(model_cache_dir=cache))
 
 
 def test_judge_with_a_real_backend(smollm: object) -> None:

@@ -101,7 +101,7 @@ def running_llama_server(
 
 def benchmark_server(stack: ExitStack, log_path: Path, threads: int, parallel: int) -> LlamaServer:
     """The built llama-server on the packaged GGUF, for a benchmark; stopped with ``stack``."""
-    from emer_fusion.backends.local import packaged_gguf
+    from emer_common.llm.local import packaged_gguf
 
     binary = find_binary()
     if binary is None:

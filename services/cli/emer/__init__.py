@@ -36,6 +36,8 @@ def analyze(
     job_id: str = "python",
     window_s: float = 8.0,
     max_clip_s: float = 15.0,
+    recursive: bool = True,
+    subtitle_languages: Sequence[str] = (),
 ) -> list[ClipResult]:
     """Explain the emotions in videos, folders of videos or manifests.
 
@@ -43,10 +45,18 @@ def analyze(
     services of that NATS deployment, as `emer analyze --nats-url` does, and the job's
     outputs are written to ``out`` (default: a folder named after the job).
     Inputs that cannot be used are skipped (the CLI lists them); use the CLI to see why.
+    Folders are read with their subfolders unless ``recursive`` is False;
+    ``subtitle_languages`` (``["zh", "en"]``) picks among ``clip.zh.srt``, ``clip.en.srt``
+    and embedded subtitle streams, in that order.
     """
     inputs = [Path(p) for p in paths]
     chosen = tuple(Modality(m) for m in modalities)
-    ingest = IngestOptions(max_clip_s=max_clip_s, window_s=window_s)
+    ingest = IngestOptions(
+        max_clip_s=max_clip_s,
+        window_s=window_s,
+        recursive=recursive,
+        subtitle_languages=tuple(subtitle_languages),
+    )
     if nats_url is None:
         return analyze_locally(inputs, _PIPELINE, job_id, chosen, ingest).results
     from emer_cli.analyze import AnalyzeOptions, run_analysis

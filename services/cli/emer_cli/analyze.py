@@ -42,6 +42,7 @@ from emer_common.contracts import (
 from emer_common.media import upload_media
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
+from emer_common.subtitle_store import by_reference, forget
 from emer_common.tracing import configure_tracing, stage_span
 
 FOLDER_SKIPS = frozenset({"not_media", "hidden_file", "manifest_in_folder"})
@@ -260,8 +261,12 @@ async def _submit_and_track(
                 if options.upload:
                     uploaded: dict[str, MediaRef] = {}
                     jobs = {k: await _uploaded(bus, j, uploaded) for k, j in jobs.items()}
-                for job in jobs.values():
+                for clip_id, job in jobs.items():
                     interrupt.check()  # stop publishing at once
+                    job = jobs[clip_id] = await patiently(
+                        partial(by_reference, bus.js, bus.topology.media_bucket, job),
+                        f"storing the subtitle of {job.key}",
+                    )
                     subject = bus.topology.job_subject(job.job_id, job.clip_id)
                     ids = {"emer.job_id": job.job_id, "emer.clip_id": job.clip_id}
                     with stage_span("cli.submit", attributes=ids):
@@ -292,6 +297,10 @@ async def _submit_and_track(
         results += [_missing_result(jobs[c], progress) for c in jobs if c not in progress.results]
         return status, results
     finally:
+        # a subtitle sent by reference is no longer needed once its clip has its result
+        for clip_id in progress.results:
+            if clip_id in jobs:
+                await forget(bus.js, jobs[clip_id])
         await close_bus(bus)
 
 

@@ -28,13 +28,14 @@ from emer_common.embedded_subtitles import read_embedded_subtitles
 from emer_common.errors import PermanentError
 from emer_common.media import MediaError, MediaInfo, check_allowed, probe
 from emer_common.settings import MediaSettings
+from emer_common.subtitle_store import MAX_CLIP_SUBTITLE_CHARS
 from emer_common.subtitles import (
     Cue,
     SubtitleError,
     SubtitleTrack,
     read_subtitle_track,
     sidecar_candidates,
-    text_in_span,
+    texts_in_spans,
 )
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,9 @@ __all__ = [
 MAX_BASE_ID_CHARS = 80
 """Longer names are cut and given a hash; the span index and a duplicate counter still fit
 within the 128 characters a clip id may have."""
-MAX_CLIP_SUBTITLE_CHARS = 16_000
-"""A clip's subtitle text is cut here: 15 s of speech is a few hundred characters, and the
-job must fit in one bus message."""
 MAX_JOB_BYTES = 512 * 1024
-"""A clip job larger than this could not be published (NATS caps messages at 1 MiB)."""
+"""A clip job larger than this could not be published (NATS caps messages at 1 MiB). Its
+subtitle does not count: a long one travels by reference (``emer_common.subtitle_store``)."""
 
 
 def _configured_roots() -> tuple[Path, ...]:
@@ -132,13 +131,14 @@ def windows(
     """Clip spans: the whole file if short, else groups of subtitle cues, else windows."""
     if duration is None or duration <= options.max_clip_s:
         return [(0.0, duration)]
-    timed = [c for c in cues if c.end_s != float("inf")]
+    # cues after the end of the video (a sidecar of a longer cut) make no clips
+    timed = [c for c in cues if c.end_s != float("inf") and c.start_s < duration]
     if timed:
         spans: list[tuple[float, float | None]] = []
         start, end = timed[0].start_s, timed[0].end_s
         for cue in timed[1:]:
             if cue.end_s - start > options.max_clip_s:
-                spans.append((start, end))
+                spans.append((start, min(end, duration)))
                 start = cue.start_s
             end = cue.end_s
         spans.append((start, min(end, duration)))
@@ -244,8 +244,7 @@ def _subtitles(
 ) -> tuple[SubtitleTrack | None, str | None, ErrorInfo | None]:
     """The clip's cues, where they come from, and why a sidecar could not be used."""
     if entry.subtitle is not None:
-        text = entry.subtitle[:MAX_CLIP_SUBTITLE_CHARS]
-        return SubtitleTrack([Cue(0.0, float("inf"), text)]), "manifest", None
+        return SubtitleTrack([Cue(0.0, float("inf"), entry.subtitle)]), "manifest", None
     if info.still_image:
         return None, None, None
     candidates = sidecar_candidates(entry.path, options.subtitle_languages)
@@ -294,19 +293,21 @@ def _jobs_for(
     )
     jobs: list[ClipJob] = []
     rejections: list[Rejection] = []
-    for index, (start, end) in enumerate(spans):
+    texts = texts_in_spans(cues, spans) if cues else [""] * len(spans)
+    for index, ((start, end), text) in enumerate(zip(spans, texts, strict=True)):
         clip_id = _unique(base if len(spans) == 1 else f"{base}_{index:04d}", used)
-        subtitle = (text_in_span(cues, start, end) or None) if cues else None
-        error = subtitle_error
+        subtitle = text or None
+        error, source = subtitle_error, subtitle_source
         if subtitle is not None and len(subtitle) > MAX_CLIP_SUBTITLE_CHARS:
-            subtitle = subtitle[:MAX_CLIP_SUBTITLE_CHARS]
-            error = error or ErrorInfo(
-                code="subtitle_truncated",
+            error = ErrorInfo(
+                code="subtitle_too_large",
                 message=f"the subtitle of {entry.path} between {start:.1f} s and "
-                f"{end if end is not None else 'the end'} s is longer than "
-                f"{MAX_CLIP_SUBTITLE_CHARS} characters; only its start was used.",
-                permanent=False,
+                f"{end if end is not None else 'the end'} s has {len(subtitle)} characters, "
+                f"more than the {MAX_CLIP_SUBTITLE_CHARS} a clip's subtitle may have; the clip "
+                "was analysed without it (on its transcript). Give it a subtitle that "
+                "belongs to this clip.",
             )
+            subtitle = source = None
         job = ClipJob(
             job_id=job_id,
             clip_id=clip_id,
@@ -315,12 +316,12 @@ def _jobs_for(
             start_s=round(start, 3),
             end_s=None if end is None else round(end, 3),
             subtitle=subtitle,
-            subtitle_source=subtitle_source,
+            subtitle_source=source,
             references=references if len(spans) == 1 else None,
             modalities=clip_modalities,
             subtitle_error=error,
         )
-        size = len(encode(job))
+        size = len(encode(job.model_copy(update={"subtitle": None})))
         if size > MAX_JOB_BYTES:
             rejections.append(
                 Rejection(

@@ -102,8 +102,7 @@ class LocalPipeline:
             )
         started = time.perf_counter()
         output = self.fuser().fuse(reports, ())
-        first = next(iter(reports.values()))
-        result = build_result(first, reports, (), output)
+        result = build_result(job, reports, (), output)
         return result.model_copy(
             update={"fusion_elapsed_s": round(time.perf_counter() - started, 4)}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +39,21 @@ for _name, _target in (
         pass
 
 
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})?$")
+
+
+def _languages(values: list[str]) -> tuple[str, ...]:
+    """``--subtitle-language zh,en --subtitle-language fr`` as ``("zh", "en", "fr")``."""
+    tags = [tag.strip() for value in values for tag in value.split(",") if tag.strip()]
+    for tag in tags:
+        if not LANGUAGE_TAG.match(tag):
+            raise typer.BadParameter(
+                f"{tag!r} is not a language tag; use one like en, zh, pt-BR (as in clip.en.srt)",
+                param_hint="--subtitle-language",
+            )
+    return tuple(dict.fromkeys(tags))
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -64,6 +80,21 @@ def analyze(
         float, typer.Option(help="Clip length for long videos without subtitles.")
     ] = 8.0,
     max_clip_s: Annotated[float, typer.Option(help="Videos up to this long stay one clip.")] = 15.0,
+    recursive: Annotated[
+        bool,
+        typer.Option(
+            help="Read the subfolders of folder inputs too; --no-recursive reads only the files "
+            "directly inside (each subfolder is listed as skipped in job.json)."
+        ),
+    ] = True,
+    subtitle_language: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Preferred subtitle language, as in clip.en.srt or an embedded stream's tag "
+            "(repeatable or comma-separated, in order of preference: --subtitle-language "
+            "zh,en). Default: an untagged sidecar, then any tagged one alphabetically."
+        ),
+    ] = None,
     timeout_s: Annotated[
         float | None, typer.Option(help="Give up waiting after this long.")
     ] = None,
@@ -95,7 +126,12 @@ def analyze(
         out_dir=out,
         bus=bus,
         job_id=job_id,
-        ingest=IngestOptions(max_clip_s=max_clip_s, window_s=window_s),
+        ingest=IngestOptions(
+            max_clip_s=max_clip_s,
+            window_s=window_s,
+            recursive=recursive,
+            subtitle_languages=_languages(subtitle_language or []),
+        ),
         modalities=tuple(modality) if modality else ALL_MODALITIES,
         upload=upload,
         timeout_s=timeout_s,

@@ -22,8 +22,8 @@ from emer_common.contracts import (
     Modality,
     ModelInfo,
 )
+from emer_common.llm.base import BackendError, ChatMessage, GenerationOptions, LLMBackend
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions, LLMBackend
 from emer_fusion.explanation import compose_explanation
 from emer_fusion.labels import (
     Candidate,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from emer_common.contracts import ALL_MODALITIES, ClueReport, Modality
-from emer_fusion.backends.base import ChatMessage
+from emer_common.llm.base import ChatMessage
 
 SECTION = re.compile(r"^\[([a-z-]+)\]\s*$", re.MULTILINE)
 MAX_CLUE_CHARS = 2_000  # per modality; keeps the prompt inside a small model's context

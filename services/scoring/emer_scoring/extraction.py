@@ -17,11 +17,11 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from emer_common.errors import EmerError
+from emer_common.errors import ConfigurationError, EmerError, UnknownNameError
+from emer_common.llm.base import BackendError, GenerationOptions, LLMBackend
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.backends.base import BackendError, GenerationOptions, LLMBackend
 from emer_scoring.label_lists import LabelListError, parse_strict_list, parse_wheel_list
 from emer_scoring.prompts import Language, load_prompt
 
@@ -203,9 +203,12 @@ ExtractorFactory = Callable[[LLMBackend | None, Language], LabelExtractor]
 
 def _needs_backend(backend: LLMBackend | None) -> LLMBackend:
     if backend is None:
-        raise ValueError("this label extractor needs an LLM backend")
+        raise ConfigurationError("this label extractor needs an LLM backend")
     return backend
 
+
+ExtractorName = Literal["lexicon", "llm", "llm+lexicon"]
+"""The names in ``EXTRACTORS``."""
 
 EXTRACTORS: Mapping[str, ExtractorFactory] = {
     "lexicon": lambda backend, language: LexiconLabelExtractor(),
@@ -221,5 +224,5 @@ def build_extractor(
 ) -> LabelExtractor:
     """The extractor called ``name`` (see ``EXTRACTORS``)."""
     if name not in EXTRACTORS:
-        raise ValueError(f"unknown label extractor {name!r}; known: {', '.join(EXTRACTORS)}")
+        raise UnknownNameError("label extractor (EMER_SCORING_LABEL_EXTRACTOR)", name, EXTRACTORS)
     return EXTRACTORS[name](backend, language)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emer_common.errors import EmerError
-from emer_fusion.backends.base import GenerationOptions, LLMBackend
+from emer_common.llm.base import GenerationOptions, LLMBackend
 from emer_scoring.prompts import Language, PromptTemplate, load_prompt
 
 log = logging.getLogger(__name__)

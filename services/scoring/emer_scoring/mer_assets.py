@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from emer_common.errors import file_problem
 from emer_common.vocabulary import WheelRow
 from emer_scoring.label_lists import LabelListError, parse_wheel_list
 from emer_scoring.tables import ScoringInputError
@@ -48,7 +49,9 @@ def _read_forms(path: Path) -> dict[str, tuple[str, ...]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise ScoringInputError(path, f"cannot read the word-form table ({exc})") from exc
+        raise ScoringInputError(
+            path, f"cannot read the word-form table: {file_problem(exc)}"
+        ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not {"name", "format"} <= set(reader.fieldnames or ()):
         raise ScoringInputError(path, "expected columns 'name' and 'format'")

@@ -16,7 +16,7 @@ from importlib import resources
 from string import Template
 from typing import Literal
 
-from emer_fusion.backends.base import ChatMessage
+from emer_common.llm.base import ChatMessage
 
 Language = Literal["en", "zh"]
 SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)

@@ -17,13 +17,11 @@ When the result has no labels but an explanation, labels are extracted from the 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from emer_common.contracts import ClipResult, Score
-from emer_fusion.backends.base import LLMBackend
+from emer_common.llm import LLMBackend, LLMSettings, create_backend
 from emer_scoring.aggregate import JobAggregate
 from emer_scoring.emotion_wheel import EmotionWheelMetric
 from emer_scoring.extraction import LabelExtractor, build_extractor
@@ -67,13 +65,13 @@ class ResultScorer:
     ) -> ResultScorer:
         """Load the vocabulary (MER assets or emer's own) and, if configured, the LLM parts.
 
-        Without ``backend``, the judge and LLM extraction use the fusion backend named by
+        Without ``backend``, the judge and LLM extraction use the LLM backend named by
         ``settings.llm_backend``, configured by the ``EMER_FUSION_*`` variables.
         """
         assets = load_mer_assets(settings.wheels_dir) if settings.wheels_dir else None
         needs_llm = settings.judge or settings.label_extractor in LLM_EXTRACTORS
         if needs_llm and backend is None:
-            backend = _fusion_backend(settings.llm_backend)
+            backend = create_backend(LLMSettings(), settings.llm_backend)
         judge = (
             ExplanationJudge(
                 backend,
@@ -184,11 +182,3 @@ class ResultScorer:
             vocabulary=vocabulary or self.assets.name,
             details=details,
         )
-
-
-def _fusion_backend(name: str | None) -> LLMBackend:
-    """The fusion service's backend (lazy import: CPU installs need no LLM for scoring)."""
-    registry: Any = importlib.import_module("emer_fusion.backends.registry")
-    fusion_settings: Any = importlib.import_module("emer_fusion.settings")
-    backend: LLMBackend = registry.create_backend(fusion_settings.FusionSettings(), name)
-    return backend

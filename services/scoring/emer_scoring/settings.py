@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from emer_common.llm import Backend
 from emer_common.settings import ServiceSettings
+from emer_scoring.extraction import ExtractorName
 from emer_scoring.wheel_assets import WHEEL_LEVELS, WheelLevel
 
 
@@ -26,7 +28,7 @@ class ScoringSettings(ServiceSettings):
     wheel_levels: tuple[WheelLevel, ...] = Field(
         default=WHEEL_LEVELS, description="Wheel levels scored for every clip."
     )
-    label_extractor: str = Field(
+    label_extractor: ExtractorName = Field(
         default="lexicon",
         description="How labels are read from an explanation that comes without labels: "
         "'lexicon' (offline), 'llm' or 'llm+lexicon'.",
@@ -41,8 +43,8 @@ class ScoringSettings(ServiceSettings):
     )
     judge_prompt_version: str = "v1"
     judge_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    llm_backend: str | None = Field(
+    llm_backend: Backend | None = Field(
         default=None,
-        description="Fusion backend name for the judge / LLM extraction (configured by the "
-        "EMER_FUSION_* variables); unset: the fusion default.",
+        description="LLM backend name (emer_common.llm) for the judge / LLM extraction, "
+        "configured by the EMER_FUSION_* variables as for fusion; unset: EMER_FUSION_BACKEND.",
     )

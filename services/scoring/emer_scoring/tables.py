@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from emer_common.errors import InputError
+from emer_common.errors import InputError, file_problem
 from emer_scoring.label_lists import LabelListError, LabelParser
 
 NAME_COLUMN = "name"
@@ -63,7 +63,7 @@ def read_label_table(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScoringInputError(path, f"cannot read the file ({exc})") from exc
+        raise ScoringInputError(path, f"cannot read the file: {file_problem(exc)}") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     missing = [c for c in (name_column, labels_column) if c not in header]

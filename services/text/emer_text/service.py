@@ -1,8 +1,9 @@
 """The text service: subtitles from the job, or the audio service's transcript.
 
-Two consumers: clip jobs (answered at once when a subtitle exists, or when there is no
-audio to wait for) and transcripts (answered for clips without a subtitle), plus a sweeper
-that ends the wait for a transcript with an explicit "no text" report (``waiting.py``).
+Two consumers: clip jobs (answered at once when a subtitle exists, or when there is no audio
+to wait for) and transcripts (answered for clips without a subtitle). Nothing here waits: a
+clip whose transcript never comes gets its "no text" report from fusion's modality deadline
+(``emer_fusion.text_source``).
 """
 
 from __future__ import annotations
@@ -11,39 +12,22 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from nats.js.kv import KeyValue
-
 from emer_common.bus.errors import Retry
-from emer_common.bus.progress import ConsumerProgress
 from emer_common.clue_service import CluePublisher
 from emer_common.contracts import ClipJob, ErrorInfo, Modality, Transcript
-from emer_common.findings import ModalityFindings
 from emer_common.logging_setup import set_log_service
 from emer_common.metrics import model_load
 from emer_common.runtime import Bus, Runnable, run_service
 from emer_common.service_config import CommonConfig
 from emer_common.services import Consumer
+from emer_common.subtitle_store import subtitle_text
 from emer_common.tracing import configure_tracing
 from emer_text.analyzer import TextAnalyzer
 from emer_text.settings import TextSettings
-from emer_text.waiting import TranscriptWaits
 
 
-def build_workers(
-    bus: Bus, kv: KeyValue, analyzer: TextAnalyzer, settings: TextSettings, common: CommonConfig
-) -> Sequence[Runnable]:
+def build_workers(bus: Bus, analyzer: TextAnalyzer, common: CommonConfig) -> Sequence[Runnable]:
     publisher = CluePublisher(bus, Modality.TEXT)
-
-    async def no_transcript(job: ClipJob, reason: str) -> None:
-        await publisher.publish(job, ModalityFindings.no_signal("no_text", reason))
-
-    waits = TranscriptWaits(
-        kv,
-        ConsumerProgress(bus.js, bus.topology),
-        settings.transcript_deadline_s,
-        settings.sweep_interval_s,
-        no_transcript,
-    )
 
     async def answer(job: ClipJob, text: str | None, source: str, language: str | None) -> None:
         start = time.perf_counter()
@@ -53,19 +37,18 @@ def build_workers(
     async def handle_job(job: ClipJob) -> Retry | None:
         if Modality.TEXT not in job.modalities:
             return None
-        if job.subtitle is not None:
-            await answer(job, job.subtitle, "subtitle", job.language)
+        if job.has_subtitle:
+            # a long subtitle comes by reference, from the Object Store
+            await answer(job, await subtitle_text(bus.js, job), "subtitle", job.language)
         elif Modality.AUDIO not in job.modalities:
             await answer(job, None, "subtitle", job.language)
-        else:
-            await waits.start_waiting(job)  # answered when the audio transcript arrives
+        # else: answered when the audio transcript arrives
         return None
 
     async def handle_transcript(transcript: Transcript) -> Retry | None:
         job = transcript.job
-        if Modality.TEXT in job.modalities and job.subtitle is None:
+        if Modality.TEXT in job.modalities and not job.has_subtitle:
             await answer(job, transcript.text, "transcript", transcript.language or job.language)
-            await waits.done(job)
         return None
 
     async def transcript_failed(transcript: Transcript, error: ErrorInfo) -> None:
@@ -76,7 +59,6 @@ def build_workers(
         common.pull_worker(
             bus, Consumer.TEXT_TRANSCRIPTS, Transcript, handle_transcript, transcript_failed
         ),
-        waits,
     ]
 
 
@@ -87,7 +69,6 @@ async def serve(settings: TextSettings, common: CommonConfig) -> None:
     async def setup(bus: Bus) -> Sequence[Runnable]:
         with model_load("text", "+".join(settings.backends)):
             analyzer = TextAnalyzer.from_settings(settings)
-        kv = await bus.key_value(bus.topology.text_bucket)
-        return build_workers(bus, kv, analyzer, settings, common)
+        return build_workers(bus, analyzer, common)
 
     await run_service("text", common.bus, setup, settings)

@@ -47,12 +47,3 @@ class TextSettings(ServiceSettings):
         description="Language assumed for Latin-script text the detector is unsure about.",
     )
     language_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    transcript_deadline_s: float = Field(
-        default=300.0,
-        gt=0,
-        description="A clip without a subtitle gets a 'no text' report once the audio service "
-        "has made no progress for this long without its transcript arriving.",
-    )
-    sweep_interval_s: float = Field(
-        default=5.0, gt=0, description="How often clips waiting for a transcript are checked."
-    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,14 @@ MAX_SHOT_CHANGES = 16
 """At most this many shot changes are reported per clip."""
 MIN_SHOT_GAP_S = 0.5
 """Jumps closer than this to the previous shot change belong to the same transition (fades)."""
+FRAME_THREAD_BUDGET_BYTES = 256 * 1024 * 1024
+"""Decoded pictures a video decoder may hold at once. Each frame thread holds about two, so a
+4K or 8K stream gets fewer frame threads than the machine has cores (8K on 16 cores: 940 MB
+without this cap, measured with ``benchmarks/frame_memory.py``)."""
+LOWRES_CODECS = frozenset({"mjpeg", "dvvideo"})
+"""Intra-only decoders that can decode at 1/2, 1/4 or 1/8 of the size (FFmpeg's ``lowres``).
+MPEG-1/2/4 support it too, but their motion compensation then drifts: they are not asked."""
+MAX_LOWRES = 3
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,40 @@ def bounded_size(width: int, height: int, max_side_px: int) -> tuple[int, int]:
     scale = min(1.0, max_side_px / max(width, height))
     # even sizes keep every pixel format converter happy
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def decoder_threads(width: int, height: int, cpus: int) -> int:
+    """Frame threads for a ``width`` x ``height`` stream: one per core, within the budget."""
+    picture_bytes = max(1, width * height * 3 // 2)  # 8-bit 4:2:0
+    return max(1, min(cpus, FRAME_THREAD_BUDGET_BYTES // (2 * picture_bytes)))
+
+
+def lowres_level(codec: str, width: int, height: int, max_side_px: int) -> int:
+    """How many halvings the decoder may do itself, keeping at least ``max_side_px``."""
+    if codec not in LOWRES_CODECS:
+        return 0
+    level, side = 0, max(width, height)
+    while level < MAX_LOWRES and side >> (level + 1) >= max_side_px:
+        level += 1
+    return level
+
+
+def configure_decoder(stream: av.VideoStream, max_side_px: int) -> None:
+    """Bound what decoding a very large video costs before the first frame is decoded:
+    fewer frame threads for big pictures, and decoding at a reduced size where the codec
+    can do it exactly (frames are scaled to ``max_side_px`` anyway)."""
+    if stream.codec_context is None:  # no decoder for it: decoding says so
+        return
+    width, height = stream.width or 0, stream.height or 0
+    stream.thread_type = "AUTO"
+    if width and height:
+        cpus = os.cpu_count() or 1
+        threads = decoder_threads(width, height, cpus)
+        if threads < cpus:  # else FFmpeg's own choice (one per core, plus one)
+            stream.codec_context.thread_count = threads
+        level = lowres_level(stream.codec_context.name, width, height, max_side_px)
+        if level:
+            stream.codec_context.options = {"lowres": str(level)}
 
 
 def upright(rgb: np.ndarray, rotation_deg: float) -> np.ndarray:
@@ -199,7 +242,9 @@ def sample_frames(
         stream = default_stream(container.streams.video)
         if stream is None:
             raise MediaError("no_video_stream", f"{path} has no video stream")
-        stream.thread_type = "AUTO"
+        # before any lowres decoding; a stream without a decoder has no size
+        source_size = (stream.width or 0, stream.height or 0) if stream.codec_context else (0, 0)
+        configure_decoder(stream, max_side_px)
         end = _clip_end(container, stream) if end_s is None else end_s
         if end_s is not None and container.duration is not None:
             # slices past the end of the video would stay empty
@@ -255,7 +300,7 @@ def sample_frames(
             start_s=start_s,
             end_s=end,
             decoded_frames=decoded,
-            source_size=(stream.width, stream.height) if stream.codec_context else (0, 0),
+            source_size=source_size,
             shot_changes_s=tuple(changes),
             motion_frames=tuple(motion.kept) if motion_count else (),
             decoded_share=stats.decoded_share,

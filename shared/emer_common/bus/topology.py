@@ -96,10 +96,6 @@ class Topology:
         return f"{self.prefix}_fusion"
 
     @property
-    def text_bucket(self) -> str:
-        return f"{self.prefix}_text"
-
-    @property
     def scores_bucket(self) -> str:
         return f"{self.prefix}_scores"
 
@@ -115,6 +111,14 @@ class Topology:
             return ConsumerSpec(self.jobs_stream, durable, self.job_subject(), service)
         if consumer is Consumer.TEXT_TRANSCRIPTS:
             return ConsumerSpec(self.clues_stream, durable, self.transcript_subject(), service)
+        if consumer is Consumer.FUSION_JOBS:
+            return ConsumerSpec(
+                self.jobs_stream,
+                durable,
+                self.job_subject(),
+                service,
+                unlimited_deliveries=True,
+            )
         if consumer is Consumer.FUSION:
             return ConsumerSpec(
                 self.clues_stream,
@@ -271,7 +275,6 @@ async def _declare(
 
     for bucket in (
         topology.fusion_bucket,
-        topology.text_bucket,
         topology.scores_bucket,
     ):
         await _ensure_kv(js, bucket, ttl_s=bus.stream_max_age_s, replicas=bus.stream_replicas)

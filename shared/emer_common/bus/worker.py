@@ -153,9 +153,7 @@ class PullWorker(Generic[M]):
         try:
             message = decode(self.model, msg.data)
         except ValidationError as error:
-            await self._dead_letter(
-                msg, None, ErrorInfo(code="invalid_message", message=str(error)[:2000]), deliveries
-            )
+            await self._dead_letter(msg, None, _invalid(self.model, error), deliveries)
             return
         if not self.spec.unlimited_deliveries and deliveries > self.settings.max_deliver:
             lost = ErrorInfo(
@@ -222,7 +220,8 @@ class PullWorker(Generic[M]):
         kind = "transient" if known else "unexpected"
         if exhaustible and deliveries >= self.settings.max_deliver:
             log.error("%s: giving up after %d attempts: %s", self.service, deliveries, error)
-            what = str(error) if known else f"an internal error ({error!s}); see the logs"
+            # an unexpected exception's text (an errno, a class name) is for the log only
+            what = str(error) if known else f"an internal fault (details in the {self.service} log)"
             info = ErrorInfo(
                 code=f"{kind}_error_exhausted",
                 message=f"the {self.service} service failed {deliveries} times: {what}; "
@@ -280,3 +279,15 @@ class PullWorker(Generic[M]):
             await asyncio.sleep(self.settings.heartbeat_s)
             with contextlib.suppress(Exception):
                 await msg.in_progress()
+
+
+def _invalid(model: type[Contract], error: ValidationError) -> ErrorInfo:
+    """A message that does not decode, in words: which contract, which field, what is wrong."""
+    first = error.errors()[0] if error.errors() else None
+    where = ".".join(str(part) for part in first["loc"]) if first and first["loc"] else "message"
+    detail = f"{where}: {first['msg']}" if first else "it is not JSON"
+    return ErrorInfo(
+        code="invalid_message",
+        message=f"a message set aside: it is not a valid {model.__name__} "
+        f"({error.error_count()} problem(s); first {detail})"[:2000],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -10,9 +11,11 @@ from typing import Any
 import httpx
 
 from emer_common.contracts import ModelInfo
+from emer_common.llm.base import BackendError, ChatMessage, Generation, GenerationOptions
+from emer_common.llm.settings import LLMSettings
 from emer_common.metrics import observe_llm_request
-from emer_fusion.backends.base import BackendError, ChatMessage, Generation, GenerationOptions
-from emer_fusion.settings import FusionSettings
+
+log = logging.getLogger(__name__)
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 BACKOFF_BASE_S = 0.5
@@ -48,7 +51,7 @@ class OpenAIChatBackend:
         )
 
     @classmethod
-    def from_settings(cls, settings: FusionSettings) -> OpenAIChatBackend:
+    def from_settings(cls, settings: LLMSettings) -> OpenAIChatBackend:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return cls(
             settings.openai_base_url,
@@ -151,8 +154,15 @@ class OpenAIChatBackend:
             except httpx.TimeoutException:
                 last_error = f"timed out after {self._client.timeout.read}s"
                 continue
+            except httpx.ConnectError as error:
+                log.warning("LLM server %s: %s", self._client.base_url, error)
+                last_error = (
+                    "nothing accepted the connection (is the server running, and is the URL right?)"
+                )
+                continue
             except httpx.TransportError as error:
-                last_error = f"connection failed: {error}"
+                log.warning("LLM server %s: %s", self._client.base_url, error)
+                last_error = "the connection broke off before a reply"
                 continue
             if response.status_code in RETRY_STATUS:
                 last_error = f"HTTP {response.status_code}: {response.text[:200]}"
@@ -172,7 +182,8 @@ class OpenAIChatBackend:
                 continue
             return parsed
         raise BackendError(
-            f"the LLM server did not answer usefully after {self.max_retries + 1} tries "
+            f"the LLM server at {self._client.base_url} did not answer usefully after "
+            f"{self.max_retries + 1} tries "
             f"({last_error}); it may be starting or overloaded",
             code="llm_unavailable",
         )

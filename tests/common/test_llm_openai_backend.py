@@ -16,8 +16,8 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from emer_fusion.backends.base import BackendError, ChatMessage, GenerationOptions
-from emer_fusion.backends.openai_http import OpenAIChatBackend
+from emer_common.llm.base import BackendError, ChatMessage, GenerationOptions
+from emer_common.llm.openai_http import OpenAIChatBackend
 
 URL = "http://llm.test/v1"
 REPLY = {
@@ -111,6 +111,21 @@ def test_500_and_malformed_json_are_retried(stub: Stub) -> None:
     backend = stub.backend(max_retries=2)
     assert backend.generate(MESSAGES, GenerationOptions()).text
     assert len(stub.requests) == 3
+
+
+def test_a_refused_connection_is_said_in_plain_words() -> None:
+    """Was "connection failed: [Errno 111] Connection refused"."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    backend = OpenAIChatBackend(URL, "qwen", max_retries=1, transport=httpx.MockTransport(refuse))
+    with pytest.raises(BackendError) as error:
+        backend.generate(MESSAGES, GenerationOptions())
+    message = str(error.value)
+    assert "nothing accepted the connection" in message and URL in message
+    assert "Errno" not in message and "ConnectError" not in message
+    assert error.value.transient
 
 
 def test_timeouts_exhaust_retries_with_a_clear_error(slow_server: str) -> None:

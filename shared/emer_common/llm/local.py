@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from emer_common.contracts import ModelInfo
-from emer_common.metrics import observe_llm_request
-from emer_common.packaged import packaged_file
-from emer_fusion.backends.base import (
+from emer_common.llm.base import (
     BackendError,
     ChatMessage,
     Generation,
     GenerationOptions,
 )
-from emer_fusion.settings import FusionSettings
+from emer_common.llm.settings import LLMSettings
+from emer_common.metrics import observe_llm_request
+from emer_common.packaged import packaged_file
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class TransformersBackend:
         )
 
     @classmethod
-    def from_settings(cls, settings: FusionSettings) -> TransformersBackend:
+    def from_settings(cls, settings: LLMSettings) -> TransformersBackend:
         if settings.model_path is not None:
             if not settings.model_path.exists():
                 raise BackendError(

@@ -1,4 +1,4 @@
-"""The interface every fusion LLM backend implements, in-process or remote."""
+"""The interface every LLM backend implements, in-process or remote."""
 
 from __future__ import annotations
 

@@ -1,1 +1,0 @@
-"""Fusion LLM backends behind one interface (see base.py)."""
