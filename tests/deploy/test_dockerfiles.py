@@ -371,5 +371,12 @@ def test_cli_image_carries_the_seeded_models_and_samples() -> None:
     runs = " ".join(i.value for i in instructions if i.keyword == "RUN")
     copies = " ".join(i.value for i in instructions if i.keyword == "COPY")
     assert "export-default-models.sh /opt/emer/models" in runs
+    # The script sits in /usr/local/bin there, away from the repository's requirements file
+    # (the first real build stopped on `grep: /usr/local/requirements-models.txt`).
+    assert "REQUIREMENTS_MODELS=/opt/emer/src/requirements-models.txt" in runs
+    base = parse(dockerfile("base"))
+    workdirs = [i.value for i in base if i.keyword == "WORKDIR"]
+    assert "/opt/emer/src" in workdirs
+    assert any(i.keyword == "COPY" and "requirements-models.txt ./" in i.value for i in base)
     assert "seed-models.sh /usr/local/bin/seed-models" in copies
     assert "samples /opt/emer/samples" in copies
