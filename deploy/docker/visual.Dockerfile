@@ -14,14 +14,6 @@ ARG PACKAGED_MODELS=false
 # Debian bookworm versions; bump them when the base image's security updates move on.
 ARG LIBGL1_VERSION=1.6.0-1
 ARG LIBGLIB_VERSION=2.74.6-2+deb12u9
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="emer-visual" \
-      org.opencontainers.image.description="emer visual clue service" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 0:0
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -42,6 +34,17 @@ COPY shared ./shared
 COPY services ./services
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked pip install --no-deps . \
  && python -c "import emer_visual.service"
+
+# Labels last: the revision changes with every commit, and an ARG's new value
+# invalidates the cache of every later instruction (torch would be reinstalled).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="emer-visual" \
+      org.opencontainers.image.description="emer visual clue service" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/emer/emer"
 
 USER 10001:10001
 WORKDIR /tmp

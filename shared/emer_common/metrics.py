@@ -60,6 +60,15 @@ FUSION_MISSING_MODALITY = Counter(
     "Clips fused without a modality's report (its deadline passed).",
     ["modality"],
 )
+FUSION_CLIPS_READY = Gauge(
+    "emer_fusion_clips_ready",
+    "Clips whose expected clue reports are all in (or whose deadline has come), not fused "
+    "yet: the work fusion can do now, and the signal it scales on.",
+)
+FUSION_CLIPS_WAITING = Gauge(
+    "emer_fusion_clips_waiting",
+    "Clips parked until other modalities' reports come (or their deadline).",
+)
 LLM_TOKENS = Counter(
     "emer_llm_tokens", "Tokens the fusion LLM read (prompt) and wrote.", ["backend", "direction"]
 )
@@ -105,6 +114,12 @@ def observe_fusion_join(wait_s: float, missing: tuple[str, ...] = ()) -> None:
     FUSION_JOIN_WAIT.observe(max(wait_s, 0.0))
     for modality in missing:
         FUSION_MISSING_MODALITY.labels(modality=modality).inc()
+
+
+def set_fusion_clips(ready: int, waiting: int) -> None:
+    """The latest count of clips ready to fuse and of clips waiting for reports."""
+    FUSION_CLIPS_READY.set(ready)
+    FUSION_CLIPS_WAITING.set(waiting)
 
 
 def observe_llm_request(

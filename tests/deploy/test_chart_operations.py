@@ -49,13 +49,17 @@ def _scaled(manifests: list[Manifest]) -> dict[str, Manifest]:
     return by_kind(manifests, "ScaledObject")
 
 
+def _nats_triggers(doc: Manifest) -> list[dict[str, Any]]:
+    return [t for t in doc["spec"]["triggers"] if t["type"] == "nats-jetstream"]
+
+
 # 1. KEDA reads lag from the consumer leader at <pod>.<endpoint host>: the headless service.
 def test_keda_polls_the_headless_monitoring_service(
     render: Render, gpu_manifests: list[Manifest]
 ) -> None:
     for manifests in (render(set_values=KEDA_ON), gpu_manifests):
         for doc in _scaled(manifests).values():
-            for trigger in doc["spec"]["triggers"]:
+            for trigger in _nats_triggers(doc):
                 endpoint = trigger["metadata"]["natsServerMonitoringEndpoint"]
                 assert endpoint.split(".")[0].endswith("-headless"), endpoint
                 assert endpoint.endswith(":8222"), endpoint
@@ -147,6 +151,71 @@ def test_vllm_has_a_home_and_a_writable_cache(gpu_manifests: list[Manifest]) -> 
         assert env[variable].startswith(cache_mount + "/"), variable
     cache = next(v for v in spec["volumes"] if v["name"] == "cache")
     assert cache["emptyDir"]["sizeLimit"] not in ("", None)
+
+
+# 6. Fusion's lag also counts the reports of clips it parked waiting for other modalities
+# (tests/integration/test_fusion_scaling_signal.py measures it): it scales on the clips ready
+# to fuse, the gauge emer_fusion_clips_ready that fusion exports, through Prometheus.
+PROMETHEUS = "http://prometheus-operated.monitoring.svc:9090"
+FUSION_KEDA = {
+    "keda.enabled": True,
+    "services.fusion.autoscaling.enabled": True,
+    "metrics.serviceMonitor.enabled": True,
+    "keda.prometheus.serverAddress": PROMETHEUS,
+}
+
+
+def test_fusion_scales_on_clips_ready_to_fuse(
+    render: Render, gpu_manifests: list[Manifest]
+) -> None:
+    manifests = render(set_values={**FUSION_KEDA, "services.fusion.autoscaling.lagThreshold": 3})
+    (trigger,) = _scaled(manifests)["fusion"]["spec"]["triggers"]
+    assert trigger["type"] == "prometheus", "not fusion's consumer lag"
+    metadata = trigger["metadata"]
+    assert metadata["serverAddress"] == PROMETHEUS
+    assert (metadata["threshold"], metadata["activationThreshold"]) == ("3", "0")
+    assert metadata["ignoreNullValues"] == "false", "a missing scrape must not read as 0"
+    # the query reads the gauge from the Service the ServiceMonitor scrapes, max over replicas
+    service = by_kind(manifests, "Service")["fusion"]["metadata"]["name"]
+    expected = f'max(emer_fusion_clips_ready{{namespace="emer-test",service="{service}"}})'
+    assert metadata["query"] == expected
+    (gpu_trigger,) = _scaled(gpu_manifests)["fusion"]["spec"]["triggers"]
+    assert gpu_trigger["metadata"]["query"].startswith("max(emer_fusion_clips_ready{")
+    custom = 'max(emer_fusion_clips_ready{kubernetes_namespace="ml"})'
+    own = render(
+        set_values={
+            **FUSION_KEDA,
+            "metrics.serviceMonitor.enabled": False,
+            "keda.prometheus.fusionReadyQuery": custom,
+        }
+    )
+    assert _scaled(own)["fusion"]["spec"]["triggers"][0]["metadata"]["query"] == custom
+    lag = render(set_values={**FUSION_KEDA, "services.fusion.autoscaling.signal": "lag"})
+    (lag_trigger,) = _scaled(lag)["fusion"]["spec"]["triggers"]
+    assert lag_trigger["type"] == "nats-jetstream"
+    for name, doc in _scaled(gpu_manifests).items():
+        if name != "fusion":
+            assert doc["spec"]["triggers"] == _nats_triggers(doc), name
+
+
+def test_fusion_ready_clips_needs_a_prometheus_that_scrapes_it(helm: Path) -> None:
+    _fails(
+        helm,
+        {**FUSION_KEDA, "keda.prometheus.serverAddress": ""},
+        "keda.prometheus.serverAddress is empty",
+        "signal=lag",
+    )
+    _fails(
+        helm,
+        {**FUSION_KEDA, "metrics.serviceMonitor.enabled": False},
+        "metrics.serviceMonitor.enabled=true",
+    )
+    _fails(
+        helm,
+        {**FUSION_KEDA, "services.fusion.autoscaling.minReplicas": 0},
+        "nothing would wake it",
+    )
+    assert run_helm(helm, *template_args(set_values=FUSION_KEDA)).returncode == 0
 
 
 # 6. GPU placement without the GPU operator's labels: the resource request places the pod.
@@ -252,6 +321,7 @@ def test_grafana_dashboard_is_a_sidecar_configmap(render: Render) -> None:
         'outcome="dead_lettered"',
         "emer_llm_tokens_total",
         "kube_deployment_status_replicas",
+        "emer_fusion_clips_ready",
     ):
         assert metric in queries, metric
 

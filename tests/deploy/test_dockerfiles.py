@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.unit, pytest.mark.chart]
 
 DOCKER_DIR = REPO_ROOT / "deploy" / "docker"
 BUILD_SCRIPT = REPO_ROOT / "deploy" / "build-images.sh"
+LOCAL_BUILD_SCRIPT = REPO_ROOT / "deploy" / "build-local-images.sh"
 SERVICES = SERVICE_NAMES
 GPU_SERVICES = tuple(spec.name for spec in SERVICE_SPECS if spec.gpu)
 IMAGES = ("base", "cli", *SERVICES)
@@ -205,9 +206,60 @@ def test_build_script_makes_the_images_the_chart_deploys() -> None:
     assert refused.returncode == 2
 
 
+def test_build_script_builds_a_subset_on_another_python_base() -> None:
+    """What deploy/build-local-images.sh asks of it: the base, the named images, a local
+    Python base image and extra options for buildah."""
+    args = [
+        "--registry",
+        "localhost",
+        "--only",
+        "text,visual",
+        "--python-image",
+        "localhost/py:3.11",
+    ]
+    result = subprocess.run(
+        [str(BUILD_SCRIPT), *args],
+        env={**os.environ, "DOCKER": "echo", "BUILD_OPTS": "--isolation chroot --layers"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    built = re.findall(r"^>> (\S+)$", result.stdout, flags=re.MULTILINE)
+    assert built == [f"localhost/emer-{name}:0.1.0" for name in ("base", "text", "visual")]
+    commands = [line for line in result.stdout.splitlines() if line.startswith("build ")]
+    assert all(c.startswith("build --isolation chroot --layers --file") for c in commands)
+    assert "PYTHON_IMAGE=localhost/py:3.11" in commands[0]
+    assert not any("PYTHON_IMAGE" in c for c in commands[1:])
+
+
+def test_a_code_change_keeps_the_cached_dependency_layers() -> None:
+    """The revision label changes with every commit; an ARG's new value invalidates every
+    later instruction, so it comes after the last RUN, and the base's is the commit of its
+    own inputs (a new base would rebuild every image above it)."""
+    for name in IMAGES:
+        instructions = parse(dockerfile(name))
+        revision = next(i for i, x in enumerate(instructions) if x.value.startswith("REVISION"))
+        last_run = max(i for i, x in enumerate(instructions) if x.keyword == "RUN")
+        assert revision > last_run, name
+    result = subprocess.run(
+        ["bash", str(BUILD_SCRIPT)],
+        env={**os.environ, "DOCKER": "echo"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    head = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    revisions = dict(re.findall(r"--tag (?:\S+/)?(emer-\w+):\S+ .*?REVISION=(\S+)", result.stdout))
+    assert revisions["emer-text"] == head
+    assert revisions["emer-base"] != "unknown"
+
+
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
 def test_shell_scripts_pass_shellcheck() -> None:
-    scripts = [BUILD_SCRIPT, *sorted(DOCKER_DIR.glob("*.sh"))]
+    scripts = [BUILD_SCRIPT, LOCAL_BUILD_SCRIPT, *sorted(DOCKER_DIR.glob("*.sh"))]
     result = subprocess.run(
         ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
     )
@@ -319,5 +371,12 @@ def test_cli_image_carries_the_seeded_models_and_samples() -> None:
     runs = " ".join(i.value for i in instructions if i.keyword == "RUN")
     copies = " ".join(i.value for i in instructions if i.keyword == "COPY")
     assert "export-default-models.sh /opt/emer/models" in runs
+    # The script sits in /usr/local/bin there, away from the repository's requirements file
+    # (the first real build stopped on `grep: /usr/local/requirements-models.txt`).
+    assert "REQUIREMENTS_MODELS=/opt/emer/src/requirements-models.txt" in runs
+    base = parse(dockerfile("base"))
+    workdirs = [i.value for i in base if i.keyword == "WORKDIR"]
+    assert "/opt/emer/src" in workdirs
+    assert any(i.keyword == "COPY" and "requirements-models.txt ./" in i.value for i in base)
     assert "seed-models.sh /usr/local/bin/seed-models" in copies
     assert "samples /opt/emer/samples" in copies

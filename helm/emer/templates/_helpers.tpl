@@ -261,6 +261,28 @@ Returns a JSON list of {stream, consumer}.
 {{- .Values.keda.account | default "$G" -}}
 {{- end -}}
 
+{{/* Name of a service's metrics Service (what the ServiceMonitor scrapes). */}}
+{{- define "emer.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "emer.componentName" .) -}}
+{{- end -}}
+
+{{/* What KEDA scales a service on: fusion's autoscaling.signal, "lag" for the others. */}}
+{{- define "emer.scalingSignal" -}}
+{{- $svc := get .root.Values.services .component -}}
+{{- if eq .component "fusion" -}}{{- $svc.autoscaling.signal | default "readyClips" -}}{{- else -}}lag{{- end -}}
+{{- end -}}
+
+{{/* PromQL of fusion's clips ready to fuse; every fusion replica exports the same count. */}}
+{{- define "emer.fusionReadyQuery" -}}
+{{- $p := .Values.keda.prometheus -}}
+{{- if $p.fusionReadyQuery -}}
+{{- $p.fusionReadyQuery -}}
+{{- else -}}
+{{- $service := include "emer.metricsServiceName" (dict "root" . "component" "fusion") -}}
+{{- printf "max(emer_fusion_clips_ready{namespace=%q,service=%q})" .Release.Namespace $service -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Name of the vLLM Service / Deployment. */}}
 {{- define "emer.vllmName" -}}
 {{- include "emer.componentName" (dict "root" . "component" "vllm") -}}

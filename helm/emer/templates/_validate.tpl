@@ -52,6 +52,18 @@ what is wrong and how to fix it; emer.validateValues fails the render with all o
 {{- if and (eq .Values.bus.auth.type "creds") (not (regexMatch "^A[A-Z2-7]{55}$" ($keda.account | default ""))) }}
 - bus.auth.type is "creds" (JWT accounts) but keda.account is {{ $keda.account | default "empty" | quote }}: KEDA would read the lag of account "$G", always 0, and never scale. Set keda.account to the public key of the account that owns the emer streams (nsc describe account <name> --json | jq -r .sub; it starts with A and has 56 characters).
 {{- end -}}
+{{- $fusion := .Values.services.fusion -}}
+{{- if and $fusion.enabled $fusion.autoscaling.enabled (eq (include "emer.scalingSignal" (dict "root" . "component" "fusion")) "readyClips") -}}
+{{- if not $keda.prometheus.serverAddress }}
+- services.fusion.autoscaling.signal is "readyClips" but keda.prometheus.serverAddress is empty: KEDA reads fusion's clips ready to fuse (emer_fusion_clips_ready) from Prometheus. Set keda.prometheus.serverAddress (e.g. http://prometheus-operated.monitoring.svc:9090), or services.fusion.autoscaling.signal=lag to scale on the consumer lag (which also counts clips parked waiting for other modalities).
+{{- end -}}
+{{- if eq (int $fusion.autoscaling.minReplicas) 0 }}
+- services.fusion.autoscaling.minReplicas is 0 with signal "readyClips": fusion itself exports the ready clips, so at zero replicas nothing would wake it. Set minReplicas >= 1, or signal=lag.
+{{- end -}}
+{{- if and (not $keda.prometheus.fusionReadyQuery) (not .Values.metrics.serviceMonitor.enabled) }}
+- services.fusion.autoscaling.signal is "readyClips" but metrics.serviceMonitor.enabled is false, so no Prometheus scrapes fusion's emer_fusion_clips_ready. Set metrics.serviceMonitor.enabled=true, or keda.prometheus.fusionReadyQuery to a query that matches your own scrape configuration.
+{{- end -}}
+{{- end -}}
 {{- range $name, $svc := .Values.services -}}
 {{- $a := $svc.autoscaling -}}
 {{- if and $svc.enabled $a.enabled (eq (int $a.minReplicas) 0) (gt (int $a.activationLagThreshold) 0) }}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import Protocol
 
 import nats.js.errors
 from nats.js.kv import KeyValue
@@ -44,19 +43,16 @@ from emer_fusion.ensemble import EnsembleFuser, Member
 from emer_fusion.explanation import compose_explanation
 from emer_fusion.fuse import ClipFuser, Fuser, FusionOutput
 from emer_fusion.prompts import load_prompt
+from emer_fusion.readiness import (
+    DONE,
+    FIRST_SEEN,
+    ProgressSource,
+    ReadyClips,
+    ReadyClipsGauge,
+    deadline_left,
+)
 from emer_fusion.settings import FusionSettings
-from emer_fusion.text_source import unreadable_text, waited_services
-
-DONE = "done"
-
-
-class ProgressSource(Protocol):
-    async def last_progress(self, services: tuple[Consumer, ...]) -> float: ...
-
-    async def backlog(self, consumer: Consumer) -> int: ...
-
-
-FIRST_SEEN = "first"
+from emer_fusion.text_source import unreadable_text
 
 
 def build_fuser(settings: FusionSettings) -> ClipFuser:
@@ -193,11 +189,14 @@ class FusionJoin:
         The deadline runs from the later of the clip's first sighting and the last progress
         of the services the missing modalities wait on.
         """
-        since = max(
-            [await self._first_seen(job.key)]
-            + [await self.progress.last_progress(waited_services(job, m)) for m in missing]
+        remaining = await deadline_left(
+            self.progress,
+            job,
+            await self._first_seen(job.key),
+            missing,
+            self.settings.modality_deadline_s,
+            time.time(),
         )
-        remaining = self.settings.modality_deadline_s - (time.time() - since)
         names = ", ".join(m.value for m in missing)
         if remaining > 0:
             return Retry(remaining, f"waiting: {names}")
@@ -259,9 +258,11 @@ def build_workers(
     bus: Bus, kv: KeyValue, fuser: ClipFuser, settings: FusionSettings, common: CommonConfig
 ) -> Sequence[Runnable]:
     join = FusionJoin(bus, kv, fuser, settings)
+    ready = ReadyClips(bus.js, kv, bus.topology, join.progress, settings.modality_deadline_s)
     return [
         common.pull_worker(bus, Consumer.FUSION, ClueReport, join.handle, join.publish_failure),
         common.pull_worker(bus, Consumer.FUSION_JOBS, ClipJob, join.handle_job, join.job_failed),
+        ReadyClipsGauge(ready, settings.ready_clips_interval_s),
     ]
 
 

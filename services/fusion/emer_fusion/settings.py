@@ -57,6 +57,12 @@ class FusionSettings(LLMSettings, ServiceSettings):
         "(acked nothing) for this long, counted from the clip's first clue at the earliest.",
     )
     recheck_interval_s: float = Field(default=2.0, gt=0)
+    ready_clips_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often fusion recounts the clips ready to fuse (emer_fusion_clips_ready, "
+        "the signal the chart's KEDA scales fusion on) and those waiting for other modalities.",
+    )
 
     @property
     def resolved_strategy(self) -> Strategy:
