@@ -52,7 +52,7 @@ format: install ## Apply ruff's fixes and formatting
 samples: install system-deps ## Rebuild samples/ from public-domain images and espeak-ng speech
 	$(PY) scripts/make_samples.py
 
-bench: install ## Run the pipeline benchmark (samples + a long video); see docs/benchmarks.md
+bench: install ## Pipeline benchmark: steady state over 24 sample clips, CPU-s per stage (about 2 min); see docs/benchmarks.md
 	$(PY) benchmarks/bench_pipeline.py
 
 chaos: install system-deps ## Chaos run: 30 clips on a 3-node NATS cluster, replicas killed/stopped (about 10 min)
