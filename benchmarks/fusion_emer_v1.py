@@ -48,6 +48,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from emer_common.contracts import Modality, ModelInfo
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.backends.base import ChatMessage, Generation, GenerationOptions, LLMBackend
@@ -126,6 +128,9 @@ def main() -> None:
         "--llama-server", action="store_true", help="start llama-server on the packaged GGUF"
     )
     parser.add_argument("--threads", type=int, default=1, help="llama-server --threads")
+    parser.add_argument(
+        "--server-pid", type=int, default=0, help="with --base-url: count this server's CPU"
+    )
     parser.add_argument(
         "--concurrency", default="", help="e.g. 1,4,16: served comparison at these levels"
     )
@@ -242,12 +247,20 @@ class CountingBackend:
 
 
 def process_cpu_s(pid: int | None) -> float:
-    """User + system CPU-seconds of this process, or of ``pid`` (from /proc)."""
+    """User + system CPU-seconds of this process, or of ``pid`` and its children (vLLM runs
+    its engine in child processes)."""
     if pid is None:
         times = os.times()
         return times.user + times.system
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def served_comparison(args: argparse.Namespace) -> None:
@@ -274,7 +287,7 @@ def served_comparison(args: argparse.Namespace) -> None:
     )
     print(header)
     with ExitStack() as stack:
-        server_pid: int | None = None
+        server_pid: int | None = args.server_pid or None
         base_url, model = args.base_url, args.model
         if args.llama_server:
             from tests.servers.llama import benchmark_server
