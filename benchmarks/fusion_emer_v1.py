@@ -10,6 +10,12 @@ and a lexicon-only labeller (the strongest hint from the clue text, no LLM).
     EMER_BENCHMARK_DIR=../shared/benchmarks .venv/bin/python benchmarks/fusion_emer_v1.py \
         [--backend transformers|openai] [--strategy grounded|generative] [--out out/fusion-emer-v1]
 
+The in-process backend's strategies on the same clips, with the generative strategy's JSON
+rates (what `--concurrency` prints, without a server):
+
+    python benchmarks/fusion_emer_v1.py --backend transformers --strategy grounded,generative \
+        --concurrency 1 --limit 8
+
 Served models, side by side with the in-process backend on the same clue texts in one run
 (`--llama-server` starts `make llama-server`'s binary on the packaged GGUF; `--base-url` uses
 a running server instead):
@@ -42,6 +48,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from emer_common.contracts import Modality, ModelInfo
 from emer_common.llm.base import ChatMessage, Generation, GenerationOptions, LLMBackend
 from emer_common.llm.registry import create_backend
@@ -57,6 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.servers
 
 CONCLUSION = re.compile(r"\b(therefore|thus|in summary|overall|based on)\b", re.IGNORECASE)
 AUDIO_WORDS = re.compile(r"\b(voice|tone|audio|speak|spoke|says|said|sound|laugh)", re.IGNORECASE)
+NOT_JSON = frozenset({"llm_output_invalid", "llm_output_prose"})
 TEXT_WORDS = re.compile(r"\b(subtitle|text|words|sentence|phrase)\b", re.IGNORECASE)
 
 
@@ -120,6 +129,9 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="llama-server --threads")
     parser.add_argument(
+        "--server-pid", type=int, default=0, help="with --base-url: count this server's CPU"
+    )
+    parser.add_argument(
         "--concurrency", default="", help="e.g. 1,4,16: served comparison at these levels"
     )
     parser.add_argument(
@@ -127,6 +139,9 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=0, help="first N clips only (0: all)")
     parser.add_argument("--warmup", type=int, default=2, help="uncounted clips per config")
+    parser.add_argument(
+        "--torch-threads", type=int, default=0, help="in-process backend (0: its default)"
+    )
     args = parser.parse_args()
     if args.concurrency:
         served_comparison(args)
@@ -232,12 +247,20 @@ class CountingBackend:
 
 
 def process_cpu_s(pid: int | None) -> float:
-    """User + system CPU-seconds of this process, or of ``pid`` (from /proc)."""
+    """User + system CPU-seconds of this process, or of ``pid`` and its children (vLLM runs
+    its engine in child processes)."""
     if pid is None:
         times = os.times()
         return times.user + times.system
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def served_comparison(args: argparse.Namespace) -> None:
@@ -260,11 +283,11 @@ def served_comparison(args: argparse.Namespace) -> None:
     )
     header = (
         f"{'backend/strategy':30} {'conc':>4} {'hit':>5} {'top1':>5} {'json1':>6} "
-        f"{'json2':>6} {'tok/s':>6} {'clips/min':>9} {'CPU-s/clip':>10} {'wall s':>7}"
+        f"{'json2':>6} {'prose':>6} {'tok/s':>6} {'clips/min':>9} {'CPU-s/clip':>10} {'wall s':>7}"
     )
     print(header)
     with ExitStack() as stack:
-        server_pid: int | None = None
+        server_pid: int | None = args.server_pid or None
         base_url, model = args.base_url, args.model
         if args.llama_server:
             from tests.servers.llama import benchmark_server
@@ -280,10 +303,15 @@ def served_comparison(args: argparse.Namespace) -> None:
             openai_timeout_s=300.0,
         )
         configs: list[tuple[FusionSettings, str, int, int | None]] = []
-        if args.side_by_side:
+        if args.backend == "transformers":  # no server: the in-process backend's strategies
+            threads = {"torch_threads": args.torch_threads} if args.torch_threads else {}
+            local = FusionSettings(backend="transformers", **threads)
+            configs = [(local, strategy, 1, None) for strategy in strategies]
+            served = local
+        elif args.side_by_side:
             for strategy in ("grounded",):
                 configs.append((FusionSettings(backend="transformers"), strategy, 1, None))
-        for strategy in strategies:
+        for strategy in strategies if served.backend == "openai" else ():
             for level in levels:
                 configs.append((served, strategy, level, server_pid))
         backends: dict[str, LLMBackend] = {}
@@ -313,7 +341,8 @@ def served_comparison(args: argparse.Namespace) -> None:
             )
     print(
         "json1: share of clips whose first reply was usable JSON (labels in the vocabulary); "
-        "json2: after the one repair turn; '-' where the strategy does not generate"
+        "json2: after the one repair turn; prose: share labelled from the emotion words of a "
+        "reply that stayed prose (the local repair); '-' where the strategy does not generate"
     )
 
 
@@ -327,10 +356,9 @@ def run_config(
     references: dict[str, str],
     vocab: EmotionVocabulary,
 ) -> str:
-    def fuse(row: ClueRow) -> tuple[str, list[str], bool]:
+    def fuse(row: ClueRow) -> tuple[str, list[str], set[str]]:
         output = fuser.fuse(clue_reports(row, vocab))
-        invalid = any(e.code == "llm_output_invalid" for e in output.errors)
-        return row.name, [label.label for label in output.labels], invalid
+        return row.name, [label.label for label in output.labels], {e.code for e in output.errors}
 
     with ThreadPoolExecutor(max_workers=level) as pool:
         list(pool.map(fuse, warm))
@@ -347,13 +375,16 @@ def run_config(
     top1, _, _ = hit_rates(subset, {k: v[:1] for k, v in fused.items()}, vocab)
     counts = counting.counts
     if fuser.strategy == "generative":
+        not_json = sum(bool(codes & NOT_JSON) for *_, codes in results)
+        prose_share = sum("llm_output_prose" in codes for *_, codes in results) / n
         json1 = f"{1 - (counts.calls - n) / n:6.2f}"
-        json2 = f"{1 - sum(invalid for *_, invalid in results) / n:6.2f}"
+        json2 = f"{1 - not_json / n:6.2f}"
+        prose = f"{prose_share:6.2f}"
     else:
-        json1 = json2 = f"{'-':>6}"
+        json1 = json2 = prose = f"{'-':>6}"
     tokens = f"{counts.completion_tokens / wall:6.1f}" if counts.completion_tokens else f"{'-':>6}"
     return (
-        f"{hit:5.2f} {top1:5.2f} {json1} {json2} {tokens} {60 * n / wall:9.1f} "
+        f"{hit:5.2f} {top1:5.2f} {json1} {json2} {prose} {tokens} {60 * n / wall:9.1f} "
         f"{cpu / n:10.2f} {wall:7.1f}"
     )
 

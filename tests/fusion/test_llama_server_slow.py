@@ -78,8 +78,9 @@ def test_generative_fusion_returns_labels_in_the_vocabulary(backend: OpenAIChatB
     vocabulary = EmotionVocabulary.default()
     assert output.labels and output.explanation
     assert all(vocabulary.get(label.label) is not None for label in output.labels)
-    # either the model's JSON was usable (possibly after repair) or grounded labels stood in
-    assert all(e.code == "llm_output_invalid" for e in output.errors)
+    # the model's JSON was usable (possibly after repair), or its prose's emotion words or
+    # grounded labels stood in, saying so
+    assert all(e.code in {"llm_output_prose", "llm_output_invalid"} for e in output.errors)
 
 
 def test_concurrent_requests_are_batched_and_all_answered(backend: OpenAIChatBackend) -> None:

@@ -28,6 +28,7 @@ from emer_fusion.explanation import compose_explanation
 from emer_fusion.labels import (
     Candidate,
     collect_candidates,
+    labels_from_prose,
     parse_llm_reply,
     supporting_modalities,
     validate_labels,
@@ -156,43 +157,60 @@ class Fuser:
         self, messages: list[ChatMessage], clues: Mapping[Modality, ClueReport]
     ) -> tuple[str, list[EmotionLabel], ErrorInfo | None]:
         conversation = list(messages)
-        reply = ""
+        replies: list[str] = []
         for _attempt in range(REPAIR_ATTEMPTS + 1):
             reply = self.backend.generate(conversation, self.options).text
+            replies.append(reply)
             parsed = parse_llm_reply(reply)
             if parsed is not None:
                 explanation, raw_labels = parsed
                 labels = validate_labels(raw_labels, self.vocabulary)[: self.max_labels]
                 if labels:
-                    return (
-                        explanation,
-                        [
-                            EmotionLabel(
-                                label=label,
-                                score=round(1.0 - i / (len(labels) + 1), 4),
-                                modalities=supporting_modalities(label, clues, self.vocabulary),
-                            )
-                            for i, label in enumerate(labels)
-                        ],
-                        None,
-                    )
+                    return explanation, self._generated(labels, clues), None
             conversation += [
                 ChatMessage("assistant", reply),
                 ChatMessage(
                     "user",
-                    'That was not valid. Reply with only {"explanation": "...", "labels": '
-                    '["emotion", ...]} using real emotion adjectives such as "worried".',
+                    'That was not valid. Reply with only {"labels": ["emotion", ...], '
+                    '"explanation": "..."} using real emotion adjectives such as "worried".',
                 ),
             ]
+        # a small model answers in prose whatever it is asked: its first answer's emotion
+        # words are still its answer (the explanation is then composed from the clues)
+        prose = labels_from_prose(replies[0], self.vocabulary)[: self.max_labels]
+        if prose:
+            return (
+                "",
+                self._generated(prose, clues),
+                ErrorInfo(
+                    code="llm_output_prose",
+                    message="the LLM replied in prose, not JSON; its emotion words were taken "
+                    f"as labels: {replies[0][:200]!r}",
+                    permanent=False,
+                ),
+            )
         return (
             "",
             [],
             ErrorInfo(
                 code="llm_output_invalid",
-                message=f"LLM reply could not be parsed into labels: {reply[:200]!r}",
+                message=f"LLM reply could not be parsed into labels: {replies[-1][:200]!r}",
                 permanent=False,
             ),
         )
+
+    def _generated(
+        self, labels: list[str], clues: Mapping[Modality, ClueReport]
+    ) -> list[EmotionLabel]:
+        """The LLM's labels in its order, scored by rank."""
+        return [
+            EmotionLabel(
+                label=label,
+                score=round(1.0 - i / (len(labels) + 1), 4),
+                modalities=supporting_modalities(label, clues, self.vocabulary),
+            )
+            for i, label in enumerate(labels)
+        ]
 
 
 def _softmax(values: list[float]) -> list[float]:

@@ -23,6 +23,10 @@ FALLBACK_BY_VALENCE = {
     "neutral": ("neutral", "serious", "relaxed", "confused"),
 }
 MAX_LABEL_WORDS = 2
+# a ``"labels": [...]`` list closed before the reply was cut off, and the explanation so far
+TRUNCATED_LABELS = re.compile(r'"labels"\s*:\s*\[((?:\s*"(?:[^"\\]|\\.)*"\s*,?)*)\s*\]')
+TRUNCATED_EXPLANATION = re.compile(r'"explanation"\s*:\s*"((?:[^"\\]|\\.)*"?)')
+NEGATIONS = frozenset({"not", "no", "never", "without"})
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,41 @@ def parse_llm_reply(text: str) -> tuple[str, list[str]] | None:
                     explanation = str(data.get("explanation", "")).strip()
                     return explanation, [str(x) for x in data["labels"]]
                 break
-    return None
+    return _truncated_reply(cleaned)
+
+
+def _truncated_reply(text: str) -> tuple[str, list[str]] | None:
+    """The labels of a JSON reply cut off by the token limit, when its list was complete.
+
+    A small model often loops inside the explanation until ``max_new_tokens``; with the
+    labels written first, they survive the cut.
+    """
+    labels = TRUNCATED_LABELS.search(text)
+    if labels is None:
+        return None
+    explanation = TRUNCATED_EXPLANATION.search(text)
+    complete = explanation is not None and explanation.group(1).endswith('"')
+    return (
+        explanation.group(1)[:-1] if explanation is not None and complete else "",
+        re.findall(r'"((?:[^"\\]|\\.)*)"', labels.group(1)),
+    )
+
+
+def labels_from_prose(text: str, vocabulary: EmotionVocabulary) -> list[str]:
+    """Emotion words of a reply that is not JSON, in order; negated ones ("not happy") skipped.
+
+    The last repair for a small model, which answers "The person feels joy." whatever format
+    it is asked for.
+    """
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower().replace("n't", " not"))
+    labels: list[str] = []
+    for i, word in enumerate(words):
+        if i and words[i - 1] in NEGATIONS:
+            continue
+        base = vocabulary.normalize(word)
+        if base and base not in labels:
+            labels.append(base)
+    return labels
 
 
 def validate_labels(raw: Iterable[str], vocabulary: EmotionVocabulary) -> list[str]:

@@ -39,7 +39,13 @@ class LLMSettings(BaseSettings):
         validation_alias="EMER_MODEL_CACHE_DIR",
     )
     device: str = "cpu"
-    torch_threads: int = Field(default=2, ge=1)
+    torch_threads: int = Field(
+        default=1,
+        ge=1,
+        description="torch threads of the in-process backend. 1: in a pipeline that keeps the "
+        "cores busy, a second thread spins more than it computes (docs/benchmarks.md); raise "
+        "it when fusion has cores of its own.",
+    )
     openai_base_url: str = "http://localhost:8000/v1"
     openai_model: str = "Qwen/Qwen2.5-7B-Instruct"
     openai_api_key: SecretStr | None = None
