@@ -110,14 +110,16 @@ def sample_batch(folder: Path, clips: int) -> Path:
 
 
 def role_of(proc: psutil.Process, roots: set[int]) -> str | None:
-    """The stage a process belongs to: its ``emer serve NAME``, nats-server or the CLI."""
+    """The stage a process belongs to: its service (``emer serve NAME``), nats-server or the
+    CLI."""
     if proc.pid in roots:
         return "cli"  # `emer analyze`, and the stack's supervising process
     try:
         command = proc.cmdline()
     except psutil.Error:
         return None
-    if "serve" in command and command[-1] in STAGES:
+    # `emer serve NAME`, or `python -m emer_cli.serve NAME` as the local stack starts them
+    if command and command[-1] in STAGES and {"serve", "emer_cli.serve"} & set(command):
         return command[-1]
     if command and Path(command[0]).name.startswith("nats-server"):
         return "nats"

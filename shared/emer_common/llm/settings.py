@@ -40,11 +40,11 @@ class LLMSettings(BaseSettings):
     )
     device: str = "cpu"
     torch_threads: int = Field(
-        default=1,
+        default=2,
         ge=1,
-        description="torch threads of the in-process backend. 1: in a pipeline that keeps the "
-        "cores busy, a second thread spins more than it computes (docs/benchmarks.md); raise "
-        "it when fusion has cores of its own.",
+        description="torch threads of the in-process backend. On cores shared with other busy "
+        "processes, keep OMP_WAIT_POLICY=PASSIVE (the local stack sets it), or idle threads spin "
+        "(docs/benchmarks.md).",
     )
     openai_base_url: str = "http://localhost:8000/v1"
     openai_model: str = "Qwen/Qwen2.5-7B-Instruct"
