@@ -14,33 +14,19 @@ import json
 
 import pytest
 
-from emer_common.contracts import Modality
 from emer_common.llm.base import BackendError, ChatMessage, GenerationOptions
 from emer_common.llm.openai_http import OpenAIChatBackend
 from emer_common.vocabulary import EmotionVocabulary
-from emer_fusion.fuse import Fuser
 from emer_fusion.prompts import load_prompt
-from tests.fusion.conftest import clue
+from tests.fusion.conftest import SAD_CLUES, served_fuser
 from tests.servers.vllm import VllmServer
 
 pytestmark = pytest.mark.slow
-
-CLUES = {
-    Modality.VISUAL: clue(Modality.VISUAL, "She frowns and her eyes are wet.", {"sad": 0.8}),
-    Modality.AUDIO: clue(
-        Modality.AUDIO, "Her voice trembles and is low.", {"sad": 0.6, "worried": 0.3}
-    ),
-    Modality.TEXT: clue(Modality.TEXT, "She says: I miss him so much.", {"sad": 0.7}),
-}
 
 
 @pytest.fixture
 def backend(vllm_server: VllmServer) -> OpenAIChatBackend:
     return OpenAIChatBackend(vllm_server.base_url, vllm_server.model, max_retries=1)
-
-
-def fuser(backend: OpenAIChatBackend, strategy: str) -> Fuser:
-    return Fuser(backend, load_prompt(), EmotionVocabulary.default(), strategy=strategy)
 
 
 def test_json_mode_returns_a_json_object(backend: OpenAIChatBackend) -> None:
@@ -62,13 +48,13 @@ def test_candidates_are_scored_through_the_servers_logprobs(backend: OpenAIChatB
     messages = load_prompt().messages("<clues>She cries at the funeral.</clues>")
     scores = backend.score_candidates(messages, "Therefore, the person feels", ["sad", "happy"])
     assert len(scores) == 2 and all(s <= 0 for s in scores)
-    output = fuser(backend, "grounded").fuse(CLUES)
+    output = served_fuser(backend, "grounded").fuse(SAD_CLUES)
     assert output.labels and output.labels[0].label == "sad"
     assert not output.errors and output.models[0].backend == "openai"
 
 
 def test_generative_fusion_returns_labels_in_the_vocabulary(backend: OpenAIChatBackend) -> None:
-    output = fuser(backend, "generative").fuse(CLUES)
+    output = served_fuser(backend, "generative").fuse(SAD_CLUES)
     vocabulary = EmotionVocabulary.default()
     assert output.labels and output.explanation
     assert all(vocabulary.get(label.label) is not None for label in output.labels)

@@ -19,7 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from emer_common.bus.publish import publish
-from emer_common.contracts import ClipJob, ClueReport, ClueStatus, Modality
+from emer_common.contracts import Modality
 from emer_common.metrics import exposition
 from emer_common.runtime import Bus, Runnable
 from emer_common.service_config import CommonConfig
@@ -27,7 +27,12 @@ from emer_common.services import Consumer
 from emer_fusion.readiness import ClipCounts, ReadyClips, ReadyClipsGauge
 from emer_fusion.service import build_workers
 from emer_fusion.settings import FusionSettings
-from tests.integration.test_fusion_deadline import FakeProgress, FixedFuser, sample_job
+from tests.integration.test_fusion_deadline import (
+    FakeProgress,
+    FixedFuser,
+    ok_report,
+    sample_job,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,21 +43,9 @@ POLL_S = 0.1
 SETTINGS = FusionSettings(modality_deadline_s=3600, recheck_interval_s=0.3)
 
 
-def report(job: ClipJob, modality: Modality) -> ClueReport:
-    return ClueReport(
-        job_id=job.job_id,
-        clip_id=job.clip_id,
-        modality=modality,
-        status=ClueStatus.OK,
-        job=job,
-        description=f"{modality.value} clues of {job.clip_id}",
-        emotion_hints={"sad": 0.5},
-    )
-
-
 async def send(bus: Bus, clip: str, modality: Modality) -> None:
     subject = bus.topology.clue_subject(JOB, clip, modality.value)
-    await publish(bus.js, subject, report(sample_job(clip), modality), f"clue.{clip}.{modality}")
+    await publish(bus.js, subject, ok_report(sample_job(clip), modality), f"clue.{clip}.{modality}")
 
 
 @contextlib.asynccontextmanager
