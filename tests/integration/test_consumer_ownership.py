@@ -71,3 +71,9 @@ async def test_topology_creates_missing_consumers_but_never_changes_existing_one
     await ensure_topology(bus.js, bus.topology, bus.settings, WorkerSettings())
     kept = (await bus.js.consumer_info(spec.stream, spec.durable)).config
     assert (kept.ack_wait, kept.max_deliver) == (99.0, 10)
+
+
+async def test_objects_expire_with_the_streams_age(bus: Bus) -> None:
+    """Uploaded media and long subtitles of a run that never finished do not stay forever."""
+    info = await bus.js.stream_info(f"OBJ_{bus.topology.media_bucket}")
+    assert info.config.max_age == bus.settings.stream_max_age_s

@@ -281,7 +281,11 @@ async def _declare(
     try:
         await js.object_store(topology.media_bucket)
     except nats.js.errors.NotFoundError:
-        await js.create_object_store(topology.media_bucket, replicas=bus.stream_replicas)
+        # uploads and long subtitles expire with the streams' age, so an interrupted run
+        # (whose objects are never deleted) cannot fill the store
+        await js.create_object_store(
+            topology.media_bucket, ttl=bus.stream_max_age_s, replicas=bus.stream_replicas
+        )
 
 
 async def _add_or_update_stream(js: JetStreamContext, config: StreamConfig) -> None:
