@@ -8,8 +8,16 @@ from typing import Literal, Protocol
 
 from emer_common.contracts import ModelInfo
 from emer_common.errors import BackendError
+from emer_common.metrics import observe_llm_request
 
-__all__ = ["BackendError", "ChatMessage", "Generation", "GenerationOptions", "LLMBackend"]
+__all__ = [
+    "BackendError",
+    "ChatMessage",
+    "Generation",
+    "GenerationOptions",
+    "LLMBackend",
+    "counted",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,14 @@ class Generation:
     completion_tokens: int = 0
     elapsed_s: float = 0.0
     raw: dict[str, str] = field(default_factory=dict)
+
+
+def counted(backend: str, generation: Generation) -> Generation:
+    """``generation``, recorded in the LLM metrics (its duration, tokens read and written)."""
+    observe_llm_request(
+        backend, generation.elapsed_s, generation.prompt_tokens, generation.completion_tokens
+    )
+    return generation
 
 
 class LLMBackend(Protocol):

@@ -16,6 +16,7 @@ from emer_common.llm.base import (
     ChatMessage,
     Generation,
     GenerationOptions,
+    counted,
 )
 from emer_common.llm.settings import LLMSettings
 from emer_common.metrics import observe_llm_request
@@ -130,19 +131,15 @@ class TransformersBackend:
         text = str(self.tokenizer.decode(new_tokens, skip_special_tokens=True))
         for stop in options.stop:
             text = text.split(stop, 1)[0]
-        generation = Generation(
-            text=text.strip(),
-            prompt_tokens=len(ids),
-            completion_tokens=len(new_tokens),
-            elapsed_s=time.perf_counter() - start,
-        )
-        observe_llm_request(
+        return counted(
             "transformers",
-            generation.elapsed_s,
-            generation.prompt_tokens,
-            generation.completion_tokens,
+            Generation(
+                text=text.strip(),
+                prompt_tokens=len(ids),
+                completion_tokens=len(new_tokens),
+                elapsed_s=time.perf_counter() - start,
+            ),
         )
-        return generation
 
     def score_candidates(
         self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]

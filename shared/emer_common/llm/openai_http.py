@@ -11,9 +11,14 @@ from typing import Any
 import httpx
 
 from emer_common.contracts import ModelInfo
-from emer_common.llm.base import BackendError, ChatMessage, Generation, GenerationOptions
+from emer_common.llm.base import (
+    BackendError,
+    ChatMessage,
+    Generation,
+    GenerationOptions,
+    counted,
+)
 from emer_common.llm.settings import LLMSettings
-from emer_common.metrics import observe_llm_request
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +93,15 @@ class OpenAIChatBackend:
                 f"the LLM server's reply is not a chat completion: {str(reply)[:300]}",
                 code="llm_reply_malformed",
             ) from error
-        generation = Generation(
-            text=text.strip(),
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            elapsed_s=time.perf_counter() - start,
-        )
-        observe_llm_request(
+        return counted(
             "openai",
-            generation.elapsed_s,
-            generation.prompt_tokens,
-            generation.completion_tokens,
+            Generation(
+                text=text.strip(),
+                prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                completion_tokens=int(usage.get("completion_tokens", 0)),
+                elapsed_s=time.perf_counter() - start,
+            ),
         )
-        return generation
 
     def score_candidates(
         self, messages: Sequence[ChatMessage], prefix: str, candidates: Sequence[str]
