@@ -93,7 +93,7 @@ def running_llama_server(
         )
     try:
         if wait:
-            wait_healthy(root, process, log_path)
+            wait_answering(f"{root}/health", process, log_path)
         yield LlamaServer(f"{root}/v1", root, MODEL_ALIAS, process, log_path)
     finally:
         stop_process(process)
@@ -111,15 +111,23 @@ def benchmark_server(stack: ExitStack, log_path: Path, threads: int, parallel: i
     )
 
 
-def wait_healthy(root: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+def wait_answering(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log_path: Path,
+    name: str = "llama-server",
+    timeout_s: float = STARTUP_TIMEOUT_S,
+    poll_s: float = 0.1,
+) -> None:
+    """Until ``url`` answers 200; fails at once when the server process exits."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"llama-server exited with {process.returncode}: see {log_path}")
+            raise RuntimeError(f"{name} exited with {process.returncode}: see {log_path}")
         try:
-            if httpx.get(f"{root}/health", timeout=1.0).status_code == 200:
+            if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.1)
-    raise RuntimeError(f"llama-server not healthy after {STARTUP_TIMEOUT_S}s: see {log_path}")
+        time.sleep(poll_s)
+    raise RuntimeError(f"{name} not answering after {timeout_s}s: see {log_path}")

